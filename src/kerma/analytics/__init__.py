@@ -1,0 +1,1 @@
+"""Statistics engine: medians, percentiles, QCD and trends computed in the database (SQLite, PostgreSQL)."""

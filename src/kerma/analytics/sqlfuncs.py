@@ -1,0 +1,66 @@
+"""Small SQL functions whose spelling differs between engines, compiled per dialect.
+
+Everything else the statistics use (window functions, CASE, GROUP BY) is standard SQL and runs unchanged
+on SQLite, PostgreSQL and distributed engines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+PERIODS = ("month", "quarter", "year", "all")
+
+
+class floor_nonneg(FunctionElement[Any]):
+    """floor(x) for x >= 0. SQLite builds without math functions have no floor(): CAST truncates."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "floor_nonneg"
+
+
+@compiles(floor_nonneg)
+def _floor_default(element: floor_nonneg, compiler: Any, **kw: Any) -> str:
+    return f"FLOOR({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(floor_nonneg, "sqlite")
+def _floor_sqlite(element: floor_nonneg, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+class period_label(FunctionElement[Any]):
+    """'2025-03' (month), '2025-Q1' (quarter), '2025' (year) or 'all' for a timestamp column."""
+
+    type = String()
+    inherit_cache = True
+    name = "period_label"
+
+    def __init__(self, column: ColumnElement[Any], unit: str) -> None:
+        if unit not in PERIODS:
+            raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+        self.unit = unit
+        super().__init__(column)
+
+
+@compiles(period_label)
+def _period_default(element: period_label, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.clauses, **kw)
+    fmt = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}.get(element.unit)
+    return "'all'" if fmt is None else f"to_char({col}, '{fmt}')"
+
+
+@compiles(period_label, "sqlite")
+def _period_sqlite(element: period_label, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.clauses, **kw)
+    if element.unit == "month":
+        return f"strftime('%Y-%m', {col})"
+    if element.unit == "quarter":
+        return f"(strftime('%Y', {col}) || '-Q' || ((CAST(strftime('%m', {col}) AS INTEGER) + 2) / 3))"
+    if element.unit == "year":
+        return f"strftime('%Y', {col})"
+    return "'all'"

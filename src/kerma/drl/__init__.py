@@ -1,0 +1,1 @@
+"""Diagnostic reference levels: versioned DRL sets, compliance of rooms, establishing local DRLs."""

@@ -1,0 +1,1 @@
+"""Nomenclature: local exam names -> standard exam codes (rules, suggestions, shipped code lists)."""
