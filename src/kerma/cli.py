@@ -28,6 +28,8 @@ app = typer.Typer(
     help="Kerma: radiation dose management and diagnostic reference levels.",
     no_args_is_help=True,
     add_completion=False,
+    # Locals in tracebacks could show patient data: never print them.
+    pretty_exceptions_show_locals=False,
 )
 devices_app = typer.Typer(help="Rooms (devices): list and merge.", no_args_is_help=True)
 patients_app = typer.Typer(
@@ -200,6 +202,13 @@ def demo_cmd(
         f"demo database {url}: {report.studies} studies, {report.events} events, "
         f"{report.duplicates} duplicates, {len(report.rejected)} rejected"
     )
+    mapping = optional("kerma.nomenclature.service")
+    if mapping is not None:
+        # The simulator's local names map to exam codes out of the box: accept confident suggestions.
+        applied = mapping.apply_rules(engine, auto=True, actor="demo")
+        err.print(
+            f"protocol mapping: {len(applied.accepted)} local names accepted as rules, {applied.mapped} studies mapped"
+        )
     if serve:
         serve_mod = optional("kerma.web.serve")
         if serve_mod is None:
