@@ -156,3 +156,10 @@ def test_patient_corrections_are_audited(filled: str, tmp_path: Path) -> None:
     assert (change["old_value"], change["new_value"], change["field"]) == (70.0, 82.5, "patient_weight_kg")
     f.write_text("accession_number,patient_weight_kg\nACC-1.1,abc\n")
     assert runner.invoke(app, ["patients", "correct", str(f), "--db", filled]).exit_code == 2
+
+
+def test_export_registry_needs_year_and_writes_the_survey_format(filled: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["export", "--db", filled, "--registry"]).exit_code == 2
+    res = runner.invoke(app, ["export", "--db", filled, "--registry", "--year", "2025", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert isinstance(json.loads(res.stdout), list)

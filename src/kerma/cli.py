@@ -122,6 +122,17 @@ def export_cmd(
     ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="To date (YYYY-MM-DD), exclusive.")] = None,
     include_phantoms: Annotated[bool, typer.Option(help="Include phantom/QA studies.")] = False,
+    registry: Annotated[
+        bool,
+        typer.Option(
+            "--registry", help="Write this site's data in the DRL registry's format (pseudonymised)."
+        ),
+    ] = False,
+    year: Annotated[int | None, typer.Option("--year", help="With --registry: the survey year.")] = None,
+    facility: Annotated[
+        str | None,
+        typer.Option("--facility", help="With --registry: the ID the authority knows the site by."),
+    ] = None,
     all_sources: Annotated[
         bool,
         typer.Option(
@@ -130,7 +141,7 @@ def export_cmd(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Export studies or events (pseudonymised) as CSV, XLSX or JSON."""
+    """Export studies or events (pseudonymised) as CSV, XLSX or JSON; --registry writes the survey format."""
     from kerma.reports.tabular import FORMATS, write_rows
     from kerma.store import open_store
     from kerma.store.queries import RowFilter, event_query, stream, study_query
@@ -143,6 +154,16 @@ def export_cmd(
         raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
     settings = load_settings()
     engine = open_store(db or settings.database_url)
+    if registry:
+        submit = optional("kerma.registry.submit")
+        if submit is None:
+            raise typer.BadParameter("the registry capability is not installed", param_hint="--registry")
+        if year is None:
+            raise typer.BadParameter("--registry needs --year", param_hint="--year")
+        n = submit.write_site_submission(engine, out, year, fmt, facility=facility)
+        if out is not None:
+            err.print(f"{n} registry rows written to {out}")
+        return
     f = RowFilter(
         modality=modality or (),
         date_from=_date(date_from, "--from"),
@@ -207,14 +228,16 @@ def demo_cmd(
         # The simulator's local names map to exam codes out of the box: accept confident suggestions.
         applied = mapping.apply_rules(engine, auto=True, actor="demo")
         err.print(
-            f"protocol mapping: {len(applied.accepted)} local names accepted as rules, {applied.mapped} studies mapped"
+            f"protocol mapping: {len(applied.accepted)} local names accepted as rules, "
+            f"{applied.mapped} studies mapped"
         )
     if serve:
         serve_mod = optional("kerma.web.serve")
         if serve_mod is None:
             err.print("the web app is not part of this version yet; try `kerma export --db " + url + "`")
             return
-        serve_mod.run_server(url, http_port=http_port)
+        # The web app is served even when the DICOM port is taken (the demo needs no modality).
+        raise typer.Exit(serve_mod.run_server(url, http_port=http_port, dicom_required=False))
 
 
 @devices_app.command("list")
