@@ -42,8 +42,10 @@ def group_stats(
     """
     pct = percentiles or STANDARD_PERCENTILES
     src = source.subquery("src")
-    # REAL in both engines already; the cast only pins the type for the arithmetic below
-    val = cast(src.c[value], Float)
+    # REAL in both engines already; the cast only pins the type for the arithmetic below. Magnitudes
+    # below 1e-30 (no dose is that small; only corrupt data) become 0: PostgreSQL raises on underflow.
+    raw = cast(src.c[value], Float)
+    val = case((func.abs(raw) < 1e-30, literal(0.0, Float)), else_=raw)
     part = [src.c[k] for k in keys]
     ranked = (
         select(
