@@ -233,6 +233,15 @@ def demo_cmd(
         )
     if serve:
         serve_mod = optional("kerma.web.serve")
+        users = optional("kerma.web.auth.users")
+        if users is not None:
+            password = users.ensure_demo_user(engine)
+            if password:
+                err.print(
+                    f"log in at http://127.0.0.1:{http_port}/ as [bold]demo[/bold] with password {password}"
+                )
+            else:
+                err.print("user demo exists; `kerma user password demo` sets a new password")
         if serve_mod is None:
             err.print("the web app is not part of this version yet; try `kerma export --db " + url + "`")
             return

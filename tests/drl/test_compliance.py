@@ -213,3 +213,24 @@ def test_cli_compliance_json(store: Engine) -> None:
     assert bad.exit_code == 2
     sets_out = CliRunner().invoke(app, ["drl", "sets", "--db", url, "--format", "json"])
     assert sets_out.exit_code == 0 and "DE-BFS-2022-DX" in sets_out.stdout
+
+
+def test_compliance_on_simulated_projection_data_with_unbanded_groups(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Regression: groups whose sort keys are missing (e.g. no DRL band) once crashed the sort.
+    from pathlib import Path
+
+    from kerma.ingest.pipeline import Ingestor
+    from kerma.nomenclature.service import apply_rules
+    from kerma.simulate import simulate
+    from kerma.store import open_store
+
+    out = Path(tmp_path) / "sim"
+    simulate(out, studies=200, seed=1)
+    engine = open_store(sqlite_url)
+    Ingestor(engine, Settings(quarantine_dir=Path(tmp_path) / "q")).import_paths(
+        [p for p in out.iterdir() if p.is_dir()]
+    )
+    apply_rules(engine, auto=True)
+    rows = compliance(engine, StatsFilter(modality=("DX", "RF", "XA", "MG")))
+    assert rows and {r["quantity"] for r in rows} >= {"dap_gy_cm2"}
+    assert all(r["n"] >= 1 for r in rows)

@@ -133,14 +133,10 @@ def compliance(
             groups = run(conn, stmt, keys)
         for g in groups:
             out.append(_row(g, quantity, per, rooms, drls, codes, min_n))
+    # Any key may be missing (a room without station name, a group without band or period).
     out.sort(
-        key=lambda r: (
-            r["exam_code"],
-            r["quantity"],
-            r["per"],
-            r["station_name"] or "",
-            r["period"],
-            r["band"],
+        key=lambda r: tuple(
+            str(r[k] or "") for k in ("exam_code", "quantity", "per", "station_name", "period", "band")
         )
     )
     return out

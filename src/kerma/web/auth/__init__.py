@@ -1,0 +1,1 @@
+"""Web access control: users, roles, passwords, sessions, API tokens, login throttling, route policy."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja2); each module has a `pages` router mounted by the app factory."""
