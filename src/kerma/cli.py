@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kerma.cli_options import DbOption
 from kerma.config import load_settings
 from kerma.plugins import CLI_MODULES, EXPORT_COLUMN_MODULES, load, optional
 
@@ -41,11 +42,6 @@ app.add_typer(patients_app, name="patients")
 app.add_typer(db_app, name="db")
 
 err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db)."),
-]
 
 
 def _date(value: str | None, name: str) -> datetime | None:

@@ -19,8 +19,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
+from kerma.cli_options import DbOption
+from kerma.cli_options import open_engine as _engine
 from kerma.config import load_settings
 
 alerts_app = typer.Typer(
@@ -38,10 +40,6 @@ alerts_app.add_typer(outbox_app, name="outbox")
 
 err = Console(stderr=True)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db)."),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who is acting (default: cli:<login name>).")]
 
@@ -52,12 +50,6 @@ def register(app: typer.Typer) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _engine(db: str | None) -> Engine:
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 @contextmanager

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 
 from kerma.analytics.quantities import QUANTITIES, StatsFilter
 from kerma.analytics.sqlfuncs import PERIODS
+from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption
+from kerma.cli_options import open_engine as _engine
 from kerma.drl.compliance import COMPLIANCE_KEYS, DEFAULT_MIN_N, DEFAULT_MIN_PER_ROOM, ESTABLISH_KEYS
 from kerma.nomenclature.output import emit, parse_date
 
@@ -17,25 +18,10 @@ drl_app = typer.Typer(
     help="Diagnostic reference levels: sets, compliance, establishing local DRLs.", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db).")
-]
-FmtOption = Annotated[str, typer.Option("--format", help="table, csv, xlsx or json.")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Output file (stdout for table/csv/json).")]
-ModOption = Annotated[list[str] | None, typer.Option("--modality", help="Only these modalities.")]
-FromOption = Annotated[str | None, typer.Option("--from", help="From date (YYYY-MM-DD), inclusive.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="To date (YYYY-MM-DD), exclusive.")]
 ExamOption = Annotated[list[str] | None, typer.Option("--exam", help="Only these exam codes.")]
 SetOption = Annotated[
     list[str] | None, typer.Option("--set", help="Compare with these sets instead of the active ones.")
 ]
-
-
-def _engine(db: str | None) -> Engine:
-    from kerma.config import load_settings
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 def _filter(

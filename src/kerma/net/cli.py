@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kerma.cli_options import DbOption
+from kerma.cli_options import open_engine as _engine
 from kerma.config import load_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 err = Console(stderr=True)
 
@@ -24,17 +26,6 @@ senders_app = typer.Typer(
     help="Known DICOM senders (calling AE titles) and how their rooms are named.", no_args_is_help=True
 )
 pacs_app = typer.Typer(help="PACS nodes: add, list, echo, pull history.", no_args_is_help=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db)."),
-]
-
-
-def _engine(db: str | None) -> Engine:
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 def _day(value: str, name: str) -> date:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 
+from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption
+from kerma.cli_options import open_engine as _engine
 from kerma.nomenclature.output import emit, parse_date
 from kerma.nomenclature.suggest import DEFAULT_AUTO_CONFIDENCE
 
 map_app = typer.Typer(help="Map local exam names to standard exam codes.", no_args_is_help=True)
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db).")
-]
-FmtOption = Annotated[str, typer.Option("--format", help="table, csv, xlsx or json.")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Output file (stdout for table/csv/json).")]
-ModOption = Annotated[list[str] | None, typer.Option("--modality", help="Only these modalities.")]
-FromOption = Annotated[str | None, typer.Option("--from", help="From date (YYYY-MM-DD), inclusive.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="To date (YYYY-MM-DD), exclusive.")]
-
-
-def _engine(db: str | None) -> Engine:
-    from kerma.config import load_settings
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 @map_app.command("suggest")

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kerma.cli_options import DbOption
+from kerma.cli_options import open_engine as _engine
 from kerma.config import load_settings
 
 registry_app = typer.Typer(
@@ -18,17 +20,6 @@ registry_app = typer.Typer(
     no_args_is_help=True,
 )
 err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db)."),
-]
-
-
-def _engine(db: str | None) -> Any:
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 def _drls(engine: Any) -> dict[Any, Any]:

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
-from kerma.config import load_settings
+from kerma.cli_options import DbOption
+from kerma.cli_options import open_engine as _engine
 from kerma.web.auth.roles import ROLE_NAMES
 
 user_app = typer.Typer(
@@ -20,10 +20,6 @@ user_app = typer.Typer(
 token_app = typer.Typer(help="API tokens for scripts (Authorization: Bearer TOKEN).", no_args_is_help=True)
 err = Console(stderr=True)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: KERMA_DATABASE_URL or sqlite:///kerma.db)."),
-]
 RoleOption = Annotated[
     list[str],
     typer.Option(
@@ -31,12 +27,6 @@ RoleOption = Annotated[
         help=f"Role, repeatable or comma-separated: {', '.join(ROLE_NAMES)} (pid: sees identities).",
     ),
 ]
-
-
-def _engine(db: str | None) -> Engine:
-    from kerma.store import open_store
-
-    return open_store(db or load_settings().database_url)
 
 
 def _password(confirm: bool = True) -> str:
