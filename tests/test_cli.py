@@ -163,3 +163,15 @@ def test_export_registry_needs_year_and_writes_the_survey_format(filled: str, tm
     res = runner.invoke(app, ["export", "--db", filled, "--registry", "--year", "2025", "--format", "json"])
     assert res.exit_code == 0, res.output
     assert isinstance(json.loads(res.stdout), list)
+
+
+def test_demo_builds_a_mapped_database(sqlite_url: str) -> None:
+    from sqlalchemy import func, select
+
+    from kerma.store.schema.core import studies
+
+    res = runner.invoke(app, ["demo", "--db", sqlite_url, "--studies", "20", "--no-serve"])
+    assert res.exit_code == 0, res.output
+    assert "0 rejected" in res.output.replace("\n", " ")
+    with open_store(sqlite_url).connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(studies)) == 20

@@ -214,7 +214,9 @@ def demo_cmd(
     with tempfile.TemporaryDirectory(prefix="kerma-demo-") as tmp:
         err.print(f"generating {studies} demo studies ...")
         simulate(Path(tmp), studies=studies, seed=1)
-        report = Ingestor(engine, settings, hooks=_ingest_hooks()).import_paths([Path(tmp)])
+        # The study folders only: the simulator's ground-truth table is not a DICOM object.
+        folders = sorted(p for p in Path(tmp).iterdir() if p.is_dir())
+        report = Ingestor(engine, settings, hooks=_ingest_hooks()).import_paths(folders)
     err.print(
         f"demo database {url}: {report.studies} studies, {report.events} events, "
         f"{report.duplicates} duplicates, {len(report.rejected)} rejected"
