@@ -32,7 +32,7 @@ import os  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("KERMA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -98,6 +98,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, _pg_ok: bool) -> Iter
         yield url
     finally:
         drop_pg_database(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated store on ``db_url`` (SQLite, then PostgreSQL), disposed after the test."""
+    from kerma.store import open_store
+
+    eng = open_store(db_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture

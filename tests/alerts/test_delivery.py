@@ -17,7 +17,6 @@ from kerma.alerts.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, TIM
 from kerma.alerts.config import AlertsConfig
 from kerma.alerts.delivery import backoff, deliver_due, list_outbox, retry, run_forever
 from kerma.alerts.routing import add_recipient
-from kerma.store import open_store
 from kerma.store.schema.alerts import alert_outbox
 from kerma.store.writer import utcnow
 from tests.alerts.helpers import CT2_ROOM, add_rule, ct_study, rf_study, store
@@ -60,13 +59,6 @@ def hook() -> Iterator[Hook]:
     h = Hook()
     yield h
     h.close()
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = open_store(db_url)
-    yield eng
-    eng.dispose()
 
 
 def _cfg(**delivery: Any) -> AlertsConfig:

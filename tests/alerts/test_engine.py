@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -13,7 +12,6 @@ from kerma.alerts.history import evaluate_range
 from kerma.alerts.routing import add_recipient
 from kerma.alerts.rulestore import not_applicable, rules_changed
 from kerma.domain.model import IrradiationEvent
-from kerma.store import open_store
 from kerma.store.schema.alerts import alert_outbox, alerts
 from kerma.store.schema.core import studies
 from tests.alerts.helpers import (
@@ -27,13 +25,6 @@ from tests.alerts.helpers import (
     rf_study,
     store,
 )
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = open_store(db_url)
-    yield eng
-    eng.dispose()
 
 
 def _alerts(engine: Engine) -> list[dict[str, object]]:

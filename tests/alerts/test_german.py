@@ -3,7 +3,6 @@ criterion over the last 20 exams of the same type on the same device."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,7 +13,6 @@ from kerma.alerts.presets import copy_preset
 from kerma.alerts.rulestore import update_rule
 from kerma.domain.model import IrradiationEvent
 from kerma.domain.units import Quantity, to_canonical
-from kerma.store import open_store
 from kerma.store.schema.alerts import alerts
 from tests.alerts.helpers import (
     CT2_ROOM,
@@ -26,13 +24,6 @@ from tests.alerts.helpers import (
     rf_study,
     store,
 )
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = open_store(db_url)
-    yield eng
-    eng.dispose()
 
 
 def _alerts(engine: Engine) -> list[dict[str, object]]:

@@ -20,14 +20,6 @@ from tests.net.builders import ct_image, write
 
 
 @pytest.fixture
-def engine(db_url: str) -> Engine:
-    """SQLite and PostgreSQL: for what touches the store's own SQL (storing, duplicates, rooms)."""
-    eng = open_store(db_url)
-    yield eng  # type: ignore[misc]
-    eng.dispose()
-
-
-@pytest.fixture
 def lite(sqlite_url: str) -> Engine:
     """SQLite only: status mapping does not depend on the database."""
     eng = open_store(sqlite_url)

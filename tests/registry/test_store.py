@@ -28,11 +28,6 @@ def _sheet(rows: list[list[object]]) -> SheetModel:
     return SheetModel("Daten", [HEAD, *rows])
 
 
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    return open_store(db_url)
-
-
 def test_import_export_with_pseudonyms_and_repairs(engine: Engine, tmp_path: Path, db_url: str) -> None:
     d = tmp_path / "in"
     d.mkdir()

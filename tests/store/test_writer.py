@@ -13,7 +13,6 @@ from sqlalchemy import Engine, func, select
 from kerma.config import Settings
 from kerma.domain.model import Device, DoseReport
 from kerma.ingest.pipeline import Ingestor, Parsed
-from kerma.store import open_store
 from kerma.store.devices import merge_devices
 from kerma.store.schema.core import (
     audit_log,
@@ -27,13 +26,6 @@ from kerma.store.schema.core import (
 )
 from kerma.store.writer import Outcome
 from tests.factories import CT_ROOM, ct_event, ct_rdsr, header_event
-
-
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    eng = open_store(db_url)
-    yield eng
-    eng.dispose()
 
 
 def _ingestor(engine: Engine, **kw: object) -> Ingestor:
