@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kerma.cli_options import DbOption
+from kerma.cli_options import DbOption, parse_date
 from kerma.config import load_settings
 from kerma.plugins import CLI_MODULES, EXPORT_COLUMN_MODULES, load, optional
 
@@ -42,15 +41,6 @@ app.add_typer(patients_app, name="patients")
 app.add_typer(db_app, name="db")
 
 err = Console(stderr=True)
-
-
-def _date(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=name) from None
 
 
 def _progress(total: int | None, label: str) -> Progress:
@@ -162,8 +152,8 @@ def export_cmd(
         return
     f = RowFilter(
         modality=modality or (),
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
         include_phantoms=include_phantoms,
         include_uncounted=all_sources,
     )

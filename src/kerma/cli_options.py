@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,16 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Output file (stdo
 ModOption = Annotated[list[str] | None, typer.Option("--modality", help="Only these modalities.")]
 FromOption = Annotated[str | None, typer.Option("--from", help="From date (YYYY-MM-DD), inclusive.")]
 ToOption = Annotated[str | None, typer.Option("--to", help="To date (YYYY-MM-DD), exclusive.")]
+
+
+def parse_date(value: str | None, name: str) -> datetime | None:
+    """A --from/--to date (YYYY-MM-DD or ISO date-time), or a usage error (exit 2) naming the option."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=name) from None
 
 
 def open_engine(db: str | None) -> Engine:

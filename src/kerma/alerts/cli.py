@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection
 
-from kerma.cli_options import DbOption
+from kerma.cli_options import DbOption, parse_date
 from kerma.cli_options import open_engine as _engine
 from kerma.config import load_settings
 
@@ -74,15 +73,6 @@ def _actor(by: str | None) -> str:
 def _bad(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
     raise typer.Exit(2)
-
-
-def _date(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        _bad(f"{name}: {value!r} is not a date (use YYYY-MM-DD)")
 
 
 def _echo_json(data: Any) -> None:
@@ -475,7 +465,7 @@ def evaluate_cmd(
     """Evaluate the enabled rules over stored studies (all history by default); never duplicates alerts."""
     from kerma.alerts.history import evaluate_range, study_ids
 
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     engine = _engine(db)
     try:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -561,8 +551,8 @@ def list_cmd(
                 states=states,
                 rule_ids=rule_ids,
                 modalities=modality or [],
-                date_from=_date(date_from, "--from"),
-                date_to=_date(date_to, "--to"),
+                date_from=parse_date(date_from, "--from"),
+                date_to=parse_date(date_to, "--to"),
                 limit=limit,
             ),
         )
@@ -686,7 +676,9 @@ def export_cmd(
         states = [parse_state(s).value for s in state or ["reportable"]]
     except ReviewError as exc:
         _bad(str(exc))
-    f = AlertFilter(states=states, date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"))
+    f = AlertFilter(
+        states=states, date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to")
+    )
     with _tx(db) as conn:
         columns, rows = export_rows(conn, f)
     n = write_rows(fmt, columns, rows, out, sys.stdout)
@@ -911,7 +903,7 @@ def report_cmd(
 
     settings = load_settings()
     cfg = alerts_config(settings)
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if (start is None) != (end is None):
         _bad("give both --from and --to, or neither")
     if start is None or end is None:

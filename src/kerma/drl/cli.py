@@ -9,10 +9,10 @@ import typer
 
 from kerma.analytics.quantities import QUANTITIES, StatsFilter
 from kerma.analytics.sqlfuncs import PERIODS
-from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption
+from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption, parse_date
 from kerma.cli_options import open_engine as _engine
 from kerma.drl.compliance import COMPLIANCE_KEYS, DEFAULT_MIN_N, DEFAULT_MIN_PER_ROOM, ESTABLISH_KEYS
-from kerma.nomenclature.output import emit, parse_date
+from kerma.nomenclature.output import emit
 
 drl_app = typer.Typer(
     help="Diagnostic reference levels: sets, compliance, establishing local DRLs.", no_args_is_help=True

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption
+from kerma.cli_options import DbOption, FmtOption, FromOption, ModOption, OutOption, ToOption, parse_date
 from kerma.cli_options import open_engine as _engine
-from kerma.nomenclature.output import emit, parse_date
+from kerma.nomenclature.output import emit
 from kerma.nomenclature.suggest import DEFAULT_AUTO_CONFIDENCE
 
 map_app = typer.Typer(help="Map local exam names to standard exam codes.", no_args_is_help=True)

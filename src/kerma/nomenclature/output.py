@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "xlsx", "json")
-
-
-def parse_date(value: str | None, name: str) -> datetime | None:
-    """A --from/--to date, or a usage error."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=name) from None
 
 
 def emit(
