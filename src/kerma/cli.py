@@ -304,6 +304,18 @@ def db_upgrade(db: DbOption = None) -> None:
     err.print("database is up to date")
 
 
+@db_app.command("rebuild-stats")
+def db_rebuild_stats(db: DbOption = None) -> None:
+    """Rebuild the statistics table from the studies (after loading data into the database by SQL)."""
+    from kerma.analytics.values import rebuild
+    from kerma.store import open_store
+
+    engine = open_store(db or load_settings().database_url)
+    with engine.begin() as conn:
+        rows = rebuild(conn)
+    err.print(f"statistics table rebuilt: {rows} values")
+
+
 def _register_plugins() -> None:
     for mod in load(CLI_MODULES):
         mod.register(app)

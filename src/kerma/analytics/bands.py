@@ -25,9 +25,12 @@ class Band:
     max: float | None
     label: str
 
-    def condition(self) -> ColumnElement[bool]:
-        """SQL condition on the studies table."""
-        age, weight = studies.c.patient_age_years, studies.c.patient_weight_kg
+    def condition(
+        self, age: ColumnElement[Any] | None = None, weight: ColumnElement[Any] | None = None
+    ) -> ColumnElement[bool]:
+        """SQL condition on patient age and weight columns (default: the studies table's)."""
+        age = studies.c.patient_age_years if age is None else age
+        weight = studies.c.patient_weight_kg if weight is None else weight
         if self.kind == "adult":
             # an unknown age counts as adult: paediatric exams are the ones a DRL band must not mix in
             return or_(age.is_(None), age >= (self.min if self.min is not None else ADULT_FROM_YEARS))
@@ -111,13 +114,16 @@ def parse_band(text: str | None) -> Band:
 
 
 def band_case(
-    bands_by_code: Mapping[str, Sequence[Band]], exam_code: ColumnElement[Any]
+    bands_by_code: Mapping[str, Sequence[Band]],
+    exam_code: ColumnElement[Any],
+    age: ColumnElement[Any] | None = None,
+    weight: ColumnElement[Any] | None = None,
 ) -> ColumnElement[Any]:
     """SQL CASE giving each study its band label, using the bands defined for its exam code."""
     whens = []
     for code, bands in bands_by_code.items():
         for band in bands:
-            whens.append((and_(exam_code == code, band.condition()), literal(band.label)))
+            whens.append((and_(exam_code == code, band.condition(age, weight)), literal(band.label)))
     if not whens:
         return literal("all")
     return case(*whens, else_=None)

@@ -1,11 +1,8 @@
 """The dose values statistics are taken of, one row per study or per exposure, with their group columns.
 
-Per study: DLP is the study total (``studies.total_dlp_mgy_cm``); CTDIvol is the mean over the study's
-counted CT acquisitions other than localizers and bolus-tracking monitoring (event types
-'constant_angle' and 'stationary'); DAP is the study total (``total_dap_gy_cm2``); AGD is the study total.
-Per exposure: each counted event's own value (CT: each acquisition, the UK's "per sequence"; MG: each
-view). Phantom studies and uncounted events (outranked or superseded sources) are always left out, and
-only studies with an exam code count.
+The rows live in ``stat_values`` (see kerma.analytics.values for what each quantity's value is: study
+totals, the mean diagnostic CTDIvol of a study, or each counted exposure's own value). Phantom studies,
+uncounted events and studies without an exam code are never there.
 """
 
 from __future__ import annotations
@@ -15,16 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from kerma.analytics.sqlfuncs import period_label
-from kerma.store.schema.core import events, studies
-from kerma.store.schema.nomenclature import study_exam_codes
+from kerma.store.schema.analytics import stat_values
 
 QUANTITIES = ("dlp_mgy_cm", "ctdivol_mgy", "dap_gy_cm2", "agd_mgy")
 PER = ("study", "exposure")
-NON_DIAGNOSTIC_CT_EVENTS = ("constant_angle", "stationary")
 DEFAULT_PER = {"dlp_mgy_cm": "study", "ctdivol_mgy": "study", "dap_gy_cm2": "study", "agd_mgy": "exposure"}
 MODALITIES = {
     "dlp_mgy_cm": ("CT",),
@@ -32,16 +27,13 @@ MODALITIES = {
     "dap_gy_cm2": ("DX", "CR", "RF", "XA", "PX"),
     "agd_mgy": ("MG",),
 }
-_STUDY_TOTAL = {
-    "dlp_mgy_cm": studies.c.total_dlp_mgy_cm,
-    "dap_gy_cm2": studies.c.total_dap_gy_cm2,
-    "agd_mgy": studies.c.total_agd_mgy,
-}
+
+V = stat_values.c
 
 
 @dataclass(slots=True)
 class StatsFilter:
-    """Which studies count."""
+    """Which values count (``extra``: further conditions on ``stat_values`` columns)."""
 
     modality: Sequence[str] = ()
     date_from: datetime | None = None
@@ -51,8 +43,29 @@ class StatsFilter:
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
 
-def _diagnostic_ct(col: ColumnElement[Any]) -> ColumnElement[bool]:
-    return or_(col.is_(None), col.not_in(NON_DIAGNOSTIC_CT_EVENTS))
+def check(quantity: str, per: str) -> None:
+    """Raise ValueError for an unknown quantity or per."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}")
+    if per not in PER:
+        raise ValueError(f"per must be study or exposure, not {per!r}")
+
+
+def conditions(quantity: str, per: str, f: StatsFilter) -> list[ColumnElement[bool]]:
+    """WHERE terms on ``stat_values`` for a quantity and a filter."""
+    check(quantity, per)
+    conds: list[ColumnElement[bool]] = [V.quantity == quantity, V.per == per]
+    if f.modality:
+        conds.append(V.modality.in_([m.upper() for m in f.modality]))
+    if f.date_from is not None:
+        conds.append(V.study_datetime >= f.date_from)
+    if f.date_to is not None:
+        conds.append(V.study_datetime < f.date_to)
+    if f.exam_codes:
+        conds.append(V.exam_code.in_(list(f.exam_codes)))
+    if f.device_ids:
+        conds.append(V.device_id.in_(list(f.device_ids)))
+    return conds + list(f.extra)
 
 
 def values_query(
@@ -62,51 +75,19 @@ def values_query(
     period: str = "all",
     band: ColumnElement[Any] | None = None,
 ) -> Select[Any]:
-    """Rows (exam_code, device_id, period, band, value) of ``quantity`` per study or per exposure."""
-    if quantity not in QUANTITIES:
-        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}")
-    if per not in PER:
-        raise ValueError(f"per must be study or exposure, not {per!r}")
-    code = study_exam_codes.c.exam_code
-    base_cols: list[ColumnElement[Any]] = [
-        code.label("exam_code"),
-        studies.c.device_id.label("device_id"),
-        period_label(studies.c.study_datetime, period).label("period"),
-        (band if band is not None else period_label(studies.c.study_datetime, "all")).label("band"),
-    ]
-    joined = studies.join(study_exam_codes, study_exam_codes.c.study_id == studies.c.id)
-    conds: list[ColumnElement[bool]] = [studies.c.is_phantom.is_(False)]
-    if per == "study" and quantity == "ctdivol_mgy":
-        ev = (
-            select(events.c.study_id, func.avg(events.c.ctdivol_mgy).label("v"))
-            .where(events.c.counted.is_(True), events.c.ctdivol_mgy > 0, _diagnostic_ct(events.c.event_type))
-            .group_by(events.c.study_id)
-            .subquery("ctdi")
-        )
-        stmt = select(*base_cols, ev.c.v.label("value")).select_from(
-            joined.join(ev, ev.c.study_id == studies.c.id)
-        )
-    elif per == "study":
-        total = _STUDY_TOTAL[quantity]
-        stmt = select(*base_cols, total.label("value")).select_from(joined)
-        conds.append(total.is_not(None))
-    else:
-        col = events.c[quantity]
-        stmt = select(*base_cols, col.label("value")).select_from(
-            joined.join(events, events.c.study_id == studies.c.id)
-        )
-        conds += [events.c.counted.is_(True), col.is_not(None)]
-        if quantity in ("dlp_mgy_cm", "ctdivol_mgy"):
-            conds.append(_diagnostic_ct(events.c.event_type))
-    if f.modality:
-        conds.append(studies.c.modality.in_([m.upper() for m in f.modality]))
-    if f.date_from is not None:
-        conds.append(studies.c.study_datetime >= f.date_from)
-    if f.date_to is not None:
-        conds.append(studies.c.study_datetime < f.date_to)
-    if f.exam_codes:
-        conds.append(code.in_(list(f.exam_codes)))
-    if f.device_ids:
-        conds.append(studies.c.device_id.in_(list(f.device_ids)))
-    conds += f.extra
-    return stmt.where(and_(*conds))
+    """Rows (exam_code, device_id, period, band, value) of ``quantity`` per study or per exposure.
+
+    ``band`` is a label expression over ``stat_values`` columns; rows it gives no label (patients
+    outside every band of their exam code) are left out.
+    """
+    conds = conditions(quantity, per, f)
+    band_col = band if band is not None else period_label(V.study_datetime, "all")
+    if band is not None:
+        conds.append(band.is_not(None))
+    return select(
+        V.exam_code.label("exam_code"),
+        V.device_id.label("device_id"),
+        period_label(V.study_datetime, period).label("period"),
+        band_col.label("band"),
+        V.value.label("value"),
+    ).where(and_(*conds))

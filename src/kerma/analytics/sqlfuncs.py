@@ -64,3 +64,28 @@ def _period_sqlite(element: period_label, compiler: Any, **kw: Any) -> str:
     if element.unit == "year":
         return f"strftime('%Y', {col})"
     return "'all'"
+
+
+class month_number(FunctionElement[Any]):
+    """year * 100 + month of a timestamp column (202503 for March 2025); NULL for NULL."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "month_number"
+
+
+@compiles(month_number)
+def _month_default(element: month_number, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.clauses, **kw)
+    return f"CAST(to_char({col}, 'YYYYMM') AS INTEGER)"
+
+
+@compiles(month_number, "sqlite")
+def _month_sqlite(element: month_number, compiler: Any, **kw: Any) -> str:
+    col = compiler.process(element.clauses, **kw)
+    return f"CAST(strftime('%Y%m', {col}) AS INTEGER)"
+
+
+def month_label(month: int | None) -> str | None:
+    """'2025-03' for 202503: the label period_label gives for unit 'month'."""
+    return None if month is None else f"{month // 100:04d}-{month % 100:02d}"

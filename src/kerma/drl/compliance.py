@@ -12,15 +12,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Integer, case, cast, func, literal, select
+from sqlalchemy import Connection, Engine, case, literal, select
 
 from kerma.analytics.bands import Band, band_case
-from kerma.analytics.quantities import DEFAULT_PER, MODALITIES, StatsFilter, values_query
+from kerma.analytics.quantities import DEFAULT_PER, MODALITIES, StatsFilter, V, values_query
+from kerma.analytics.ranked import percentile, ranked_stats
 from kerma.analytics.stats import GroupStats, group_stats, run
 from kerma.drl.sets import ALL_SITES, DrlValue, values_in_force
 from kerma.nomenclature.codes import catalogue
 from kerma.store.schema.core import devices
-from kerma.store.schema.nomenclature import study_exam_codes
 
 DEFAULT_MIN_N = 20
 """Values a group needs before its comparison with a DRL is shown as valid (configurable)."""
@@ -124,13 +124,10 @@ def compliance(
     out: list[dict[str, Any]] = []
     for quantity, per in _pairs(drls, quantities, f.modality):
         bands = _bands(drls, quantity, per)
-        keys = ["exam_code", "device_id", "period", "band"] if by_room else ["exam_code", "period", "band"]
         mods = f.modality or MODALITIES[quantity]
         sub = StatsFilter(mods, f.date_from, f.date_to, f.exam_codes, f.device_ids, list(f.extra))
-        band_col = _band_column(bands)
-        stmt = group_stats(values_query(quantity, per, sub, period, band_col), keys)
         with engine.connect() as conn:
-            groups = run(conn, stmt, keys)
+            groups = _groups(conn, quantity, per, sub, period, by_room, bands)
         for g in groups:
             out.append(_row(g, quantity, per, rooms, drls, codes, min_n))
     # Any key may be missing (a room without station name, a group without band or period).
@@ -142,13 +139,38 @@ def compliance(
     return out
 
 
+def _groups(
+    conn: Connection,
+    quantity: str,
+    per: str,
+    f: StatsFilter,
+    period: str,
+    by_room: bool,
+    bands: dict[str, list[Band]],
+    percentiles: dict[str, float] | None = None,
+) -> list[GroupStats]:
+    """Group statistics: from the sorted indexes where one fits the grouping, else by window functions."""
+    if period == "all" and by_room:
+        return ranked_stats(conn, quantity, per, f, by="room", bands=bands, percentiles=percentiles)
+    if period == "month" and not by_room:
+        return ranked_stats(conn, quantity, per, f, by="month", bands=bands, percentiles=percentiles)
+    keys = ["exam_code", "device_id", "period", "band"] if by_room else ["exam_code", "period", "band"]
+    stmt = group_stats(
+        values_query(quantity, per, f, period, _band_column(bands)), keys, percentiles=percentiles
+    )
+    return run(conn, stmt, keys, percentiles)
+
+
 def _band_column(bands: dict[str, list[Band]]) -> Any:
-    """Band label per study: DRL bands for codes that have them (patients outside every band drop out),
+    """Band label per value: DRL bands for codes that have them (patients outside every band drop out),
     'all' for every other code."""
     if not bands:
         return None
-    code = study_exam_codes.c.exam_code
-    return case((code.in_(list(bands)), band_case(bands, code)), else_=literal("all"))
+    code = V.exam_code
+    return case(
+        (code.in_(list(bands)), band_case(bands, code, V.patient_age_years, V.patient_weight_kg)),
+        else_=literal("all"),
+    )
 
 
 def _row(
@@ -225,7 +247,7 @@ def establish(
     min_per_room: int = DEFAULT_MIN_PER_ROOM,
     set_keys: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Local DRLs per exam code (x band): 75th percentile and median of room medians, in one statement."""
+    """Local DRLs per exam code (x band): 75th percentile and median of the room medians."""
     per = per or DEFAULT_PER[quantity]
     with engine.connect() as conn:
         drls = values_in_force(conn, set_keys)
@@ -233,50 +255,36 @@ def establish(
     bands = _bands(drls, quantity, per)
     mods = f.modality or MODALITIES[quantity]
     sub = StatsFilter(mods, f.date_from, f.date_to, f.exam_codes, f.device_ids, list(f.extra))
-    values = values_query(quantity, per, sub, "all", _band_column(bands))
-    room_keys = ["exam_code", "band", "device_id"]
-    per_room = group_stats(values, room_keys, percentiles={"median": 0.5}).subquery("per_room")
-    medians = select(
-        per_room.c.exam_code,
-        per_room.c.band,
-        per_room.c.median.label("value"),
-        per_room.c.n.label("room_n"),
-    ).where(per_room.c.n >= min_per_room)
-    outer = group_stats(medians, ["exam_code", "band"], percentiles={"median": 0.5, "p75": 0.75}).subquery(
-        "est"
-    )
-    totals = (
-        select(per_room.c.exam_code, per_room.c.band, cast(func.sum(per_room.c.n), Integer).label("values"))
-        .where(per_room.c.n >= min_per_room)
-        .group_by(per_room.c.exam_code, per_room.c.band)
-        .subquery("tot")
-    )
-    stmt = select(outer, totals.c["values"]).join(
-        totals, (totals.c.exam_code == outer.c.exam_code) & (totals.c.band == outer.c.band)
-    )
-    out = []
     with engine.connect() as conn:
-        for r in conn.execute(stmt).mappings():
-            code, band = r["exam_code"], r["band"]
-            drl = _drl_for(drls, None, code, band, quantity, per)
-            local = float(r["p75"])
-            out.append(
-                {
-                    "exam_code": code,
-                    "exam_name": codes[code].name if code in codes else None,
-                    "band": band,
-                    "quantity": quantity,
-                    "per": per,
-                    "rooms": int(r["n"]),
-                    "n": int(r["values"]),
-                    "local_drl": _round(local),
-                    "achievable_dose": _round(float(r["median"])),
-                    "national_drl": drl.value if drl else None,
-                    "national_set": f"{drl.set_key} v{drl.set_version}" if drl else None,
-                    "ratio_to_national": _round(local / drl.value, 4) if drl else None,
-                    "room_medians_min": _round(float(r["min"])),
-                    "room_medians_max": _round(float(r["max"])),
-                }
-            )
+        rooms = _groups(conn, quantity, per, sub, "all", True, bands, {"median": 0.5})
+    # The room medians (a few dozen numbers per exam code) are summarised with the same percentile
+    # definition the database statistics use.
+    medians: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+    for g in rooms:
+        if g.n >= min_per_room:
+            medians[(g.key["exam_code"], g.key["band"])].append((g.median, g.n))
+    out = []
+    for (code, band), pairs in medians.items():
+        values = sorted(m for m, _ in pairs)
+        local = percentile(values, 0.75)
+        drl = _drl_for(drls, None, code, band, quantity, per)
+        out.append(
+            {
+                "exam_code": code,
+                "exam_name": codes[code].name if code in codes else None,
+                "band": band,
+                "quantity": quantity,
+                "per": per,
+                "rooms": len(values),
+                "n": sum(n for _, n in pairs),
+                "local_drl": _round(local),
+                "achievable_dose": _round(percentile(values, 0.5)),
+                "national_drl": drl.value if drl else None,
+                "national_set": f"{drl.set_key} v{drl.set_version}" if drl else None,
+                "ratio_to_national": _round(local / drl.value, 4) if drl else None,
+                "room_medians_min": _round(values[0]),
+                "room_medians_max": _round(values[-1]),
+            }
+        )
     out.sort(key=lambda r: (r["exam_code"], r["band"]))
     return out

@@ -16,6 +16,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from sqlalchemy import Connection, Engine
 
+from kerma.analytics.values import refresh as refresh_values
 from kerma.config import Settings
 from kerma.domain.model import DoseReport, NotDoseRelevant, RejectedInput
 from kerma.ingest.dispatch import parse_dataset
@@ -214,6 +215,8 @@ class Ingestor:
                 if result.outcome is Outcome.STORED:
                     for hook in self.hooks:
                         hook(conn, result, parsed.report)
+                    # after the hooks: exam-code mapping is one of them
+                    refresh_values(conn, [result.study_id])
                 return result
         except RejectedInput as exc:
             return SaveResult(

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import struct
 from pathlib import Path
 from typing import BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_dataset, read_partial
+from pydicom.tag import BaseTag
+from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from kerma.domain.model import RejectedInput
+from kerma.ingest.rdsr.rawitems import UNDEFINED as UNDEFINED_LENGTH
+from kerma.ingest.rdsr.rawitems import read_items_until_delimiter
+
+CONTENT_SEQUENCE = 0x0040A730
+_PIXEL_DATA = frozenset({0x7FE00010, 0x7FE00009, 0x7FE00008})
 
 # Digits and dots; leading zeros (invalid but seen in the field) are tolerated.
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -30,12 +41,12 @@ def read_header(source: Path | BinaryIO) -> Dataset:
     raises :class:`RejectedInput` with the reason.
     """
     try:
-        ds = pydicom.dcmread(source, stop_before_pixels=True)
+        ds = _read(source, force=False)
     except InvalidDicomError:
         if not isinstance(source, Path):
             source.seek(0)
         try:
-            ds = pydicom.dcmread(source, stop_before_pixels=True, force=True)
+            ds = _read(source, force=True)
         except Exception as exc:
             raise RejectedInput(f"not a DICOM file ({exc})") from exc
         if "SOPClassUID" not in ds and "SOPInstanceUID" not in ds:
@@ -45,6 +56,69 @@ def read_header(source: Path | BinaryIO) -> Dataset:
     if not isinstance(ds, Dataset):  # pragma: no cover - DICOMDIR and friends
         raise RejectedInput("not a single DICOM object")
     return ds
+
+
+def _read(source: Path | BinaryIO, force: bool) -> Dataset:
+    if isinstance(source, Path):
+        with source.open("rb") as fh:
+            return _read_file(fh, force)
+    return _read_file(source, force)
+
+
+def _stop(tag: BaseTag, _vr: str | None, length: int) -> bool:
+    return tag in _PIXEL_DATA or (tag == CONTENT_SEQUENCE and length == UNDEFINED_LENGTH)
+
+
+def _read_file(fh: BinaryIO, force: bool) -> Dataset:
+    """pydicom's read, except that an undefined-length SR content tree is kept as raw bytes.
+
+    pydicom must decode every item of an undefined-length sequence to find where it ends, building a
+    Dataset per item: a fluoroscopy RDSR with hundreds of events takes seconds. The SR tree reader
+    decodes items from bytes itself (kerma.ingest.rdsr.rawitems), so the tree is handed to it raw.
+    """
+    start = fh.tell()
+    ds = read_partial(fh, _stop, force=force)
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
+        # pydicom inflated the data set into its own buffer: the rest is not at ``fh``; read it whole
+        fh.seek(start)
+        return pydicom.dcmread(fh, stop_before_pixels=True, force=force)
+    at = fh.tell()
+    implicit, little = ds.original_encoding
+    raw = _raw_content(fh, bool(implicit), bool(little))
+    if raw is None:
+        fh.seek(at)
+        rest = read_dataset(fh, bool(implicit), bool(little), stop_when=_at_pixels)
+    else:
+        ds[CONTENT_SEQUENCE] = raw[0]
+        rest = read_dataset(io.BytesIO(raw[1]), bool(implicit), bool(little), stop_when=_at_pixels)
+    for tag, elem in rest._dict.items():
+        ds[tag] = elem
+    return ds
+
+
+def _at_pixels(tag: BaseTag, _vr: str | None, _length: int) -> bool:
+    return tag in _PIXEL_DATA
+
+
+def _raw_content(fh: BinaryIO, implicit: bool, little: bool) -> tuple[RawDataElement, bytes] | None:
+    """The content sequence at ``fh`` as a raw element, and the bytes after it; None if not there."""
+    data = fh.read()
+    if len(data) < 12:
+        return None
+    group, element = struct.unpack_from("<HH" if little else ">HH", data)
+    if (group << 16 | element) != CONTENT_SEQUENCE:
+        return None
+    header = 8 if implicit or data[4:6] not in (b"SQ", b"UN") else 12
+    try:
+        _items, end = read_items_until_delimiter(data, header, little, implicit)
+    except (ValueError, struct.error):
+        return None  # let pydicom read (and judge) what the raw reader cannot
+    value = data[header : end - 8]  # without the sequence delimitation item
+    elem = RawDataElement(
+        BaseTag(CONTENT_SEQUENCE), None if implicit else "SQ", len(value), value, header, implicit, little
+    )
+    return elem, data[end:]
 
 
 def sop_identity(ds: Dataset) -> tuple[str, str]:

@@ -84,6 +84,14 @@ def serve(
             help="Folder keeping received Secondary Captures for OCR (default dose-screens).",
         ),
     ] = None,
+    ingest_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--ingest-workers",
+            min=0,
+            help="Processes reading and storing received objects (default: one per CPU core; 0: none).",
+        ),
+    ] = None,
     shutdown_grace: Annotated[
         float,
         typer.Option("--shutdown-grace", min=0, help="Seconds open associations get to finish at shutdown."),
@@ -95,6 +103,7 @@ def serve(
     """Run the web app and the DICOM listener (storage, MPPS) in one process until SIGTERM/SIGINT."""
     from kerma.net.config import check_ae_title
     from kerma.net.dicom_scp import TlsConfig
+    from kerma.net.ingest_pool import default_workers
     from kerma.net.schedule import parse_nightly
     from kerma.web.serve import run_server
 
@@ -126,6 +135,7 @@ def serve(
         nightly=nightly,
         dose_screen_dir=dose_screens,
         grace_s=shutdown_grace,
+        ingest_workers=default_workers() if ingest_workers is None else ingest_workers,
     )
     raise typer.Exit(code)
 

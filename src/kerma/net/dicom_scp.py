@@ -7,9 +7,9 @@ rather than held in memory, so a huge multi-frame image costs disk, not RAM, and
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import ssl
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,8 @@ from kerma.config import Settings
 from kerma.ingest.pipeline import PostStoreHook
 from kerma.net.config import SenderDirectory, check_ae_title
 from kerma.net.contexts import MPPS, STORAGE_CLASSES, UNCOMPRESSED, VERIFICATION, transfer_syntaxes
+from kerma.net.ingest_pool import IngestPool
+from kerma.net.ingest_worker import init_worker
 from kerma.net.mpps_service import MppsService
 from kerma.net.receive import NodeStats, Receiver, Status
 from kerma.net.sockets import no_delay
@@ -70,6 +72,8 @@ class NodeConfig:
     network_timeout_s: float = 60.0
     # Secondary Captures (dose screens) are kept whole here for OCR; None keeps only their headers.
     dose_screen_dir: Path | None = None
+    # Processes that read, parse and store received objects (0: in the association's thread).
+    ingest_workers: int = 0
 
 
 class _KermaAE(AE):
@@ -107,15 +111,33 @@ class DicomNode:
         self.config.aet = check_ae_title(self.config.aet, "Kerma's AE title")
         self.stats = NodeStats()
         self.senders = SenderDirectory(engine, restrict=self.config.restrict_senders)
-        lock = threading.Lock()
+        # One lock for every writer of the listener, its worker processes included.
+        lock = multiprocessing.get_context("spawn").Lock()
         common: dict[str, Any] = {
             "senders": self.senders,
             "hooks": hooks,
             "write_lock": lock,
             "stats": self.stats,
         }
+        self.pool = IngestPool(
+            self.config.ingest_workers,
+            init_worker,
+            (
+                engine.url.render_as_string(hide_password=False),
+                settings,
+                "dicom",
+                self.config.dose_screen_dir,
+                self.config.restrict_senders,
+                lock,
+            ),
+        )
         self.receiver = Receiver(
-            engine, settings, channel="dicom", dose_screen_dir=self.config.dose_screen_dir, **common
+            engine,
+            settings,
+            channel="dicom",
+            dose_screen_dir=self.config.dose_screen_dir,
+            pool=self.pool,
+            **common,
         )
         self.mpps = MppsService(engine, Receiver(engine, settings, channel="mpps", **common))
         self.ae = self._make_ae()
@@ -154,6 +176,7 @@ class DicomNode:
         """Listen (non-blocking); raises OSError when the port cannot be bound."""
         # Stream every received data set to a temporary file: memory stays flat for huge images.
         _config.STORE_RECV_CHUNKED_DATASET = True
+        self.pool.start()
         ssl_context = self.config.tls.server_context() if self.config.tls else None
         self._server = self.ae.start_server(
             (self.config.host, self.config.port),
@@ -207,6 +230,7 @@ class DicomNode:
         for assoc in list(self.ae.active_associations):
             if assoc.dul.is_alive():
                 assoc.dul.join(timeout=max(0.0, deadline - time.monotonic()))
+        self.pool.close()
 
     def status(self) -> dict[str, Any]:
         """What the status page shows about the listener."""

@@ -29,7 +29,7 @@ from kerma.net.qr import (
     plan_study,
     wanted_study,
 )
-from kerma.net.receive import Receiver, Status
+from kerma.net.receive import Receiver, Status, WriteLock
 from kerma.store.schema.core import dose_objects
 from kerma.store.schema.net import pull_progress
 from kerma.store.writer import utcnow
@@ -162,7 +162,7 @@ def pull(
     method: str | None = None,
     hooks: list[PostStoreHook] | None = None,
     progress: Progress | None = None,
-    write_lock: threading.Lock | None = None,
+    write_lock: WriteLock | None = None,
     window_days: int = 1,
 ) -> PullSummary:
     """Pull the dose objects of studies dated [date_from, date_to] from ``node``.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing.synchronize
 import shutil
 import threading
 import time
@@ -17,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydicom.dataset import Dataset
 from pydicom.uid import DeflatedExplicitVRLittleEndian
@@ -29,9 +30,13 @@ from kerma.domain.model import Device, DoseReport, RejectedInput
 from kerma.ingest.pipeline import Ingestor, Parsed, PostStoreHook, parse_loaded
 from kerma.ingest.reader import read_header
 from kerma.net.config import Sender, SenderDirectory
+from kerma.net.ingest_pool import IngestPool
 from kerma.store.writer import Outcome, SaveResult, utcnow
 
 log = logging.getLogger("kerma.net")
+
+WriteLock: TypeAlias = "threading.Lock | multiprocessing.synchronize.Lock"
+"""Serialises the listener's write transactions; a multiprocessing lock when ingest workers share it."""
 
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
@@ -151,6 +156,47 @@ def _origin(calling_ae: str | None, sop_instance_uid: str | None, scheme: str = 
     return f"{scheme}:{ae}/{uid}"
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A received object read and parsed, ready to store (picklable: it crosses process boundaries)."""
+
+    parsed: Parsed | None
+    """None when the file could not be read at all (``error`` says why; the sender must retry)."""
+    raw: bytes | None = None
+    reject_status: Status = Status.DATASET_MISMATCH
+    sop_class_uid: str | None = None
+    error: str | None = None
+
+
+def prepare_received(
+    path: Path, origin: str, sop_class_uid: str | None, sop_instance_uid: str | None
+) -> Prepared:
+    """Read, check and parse a received object; never raises. Runs in a parse worker."""
+    try:
+        ds, raw = read_received(path)
+    except RejectedInput as exc:
+        parsed = Parsed(
+            origin, None, SaveResult(Outcome.REJECTED, sop_instance_uid, reason=f"{origin}: {exc}")
+        )
+        return Prepared(parsed, _head(path), Status.CANNOT_UNDERSTAND, sop_class_uid)
+    except OSError as exc:  # the temporary file vanished or the disk failed: let the sender retry
+        return Prepared(None, error=f"cannot read the received object ({exc})")
+    sop_class = str(ds.get("SOPClassUID", "") or sop_class_uid or "").strip() or None
+    mismatch = _identity_mismatch(ds, sop_class_uid, sop_instance_uid)
+    if mismatch:
+        parsed = Parsed(
+            origin, None, SaveResult(Outcome.REJECTED, sop_instance_uid, reason=f"{origin}: {mismatch}")
+        )
+        return Prepared(parsed, raw, Status.DATASET_MISMATCH, sop_class)
+    parsed = parse_loaded(ds, origin)
+    parsed.sha256 = hashlib.sha256(raw).hexdigest()
+    reject_status = Status.DATASET_MISMATCH
+    if parsed.result is not None and parsed.result.reason and "cannot parse (" in parsed.result.reason:
+        # The parser failed on content it has no rule for (not a missing required attribute).
+        reject_status = Status.CANNOT_UNDERSTAND
+    return Prepared(parsed, raw, reject_status, sop_class)
+
+
 class Receiver:
     """Stores received objects through the ingest pipeline; one per channel (dicom, mpps, pacs:NAME).
 
@@ -167,10 +213,11 @@ class Receiver:
         hooks: list[PostStoreHook] | None = None,
         channel: str = "dicom",
         scheme: str = "dicom",
-        write_lock: threading.Lock | None = None,
+        write_lock: WriteLock | None = None,
         stats: NodeStats | None = None,
         retries: int = 2,
         dose_screen_dir: Path | None = None,
+        pool: IngestPool | None = None,
     ) -> None:
         self.ingestor = Ingestor(engine, settings, hooks=hooks or [], channel=channel[:32])
         self.senders = senders
@@ -180,6 +227,7 @@ class Receiver:
         self.stats = stats or NodeStats()
         self.retries = retries
         self.dose_screen_dir = dose_screen_dir
+        self.pool = pool
 
     # -- C-STORE ---------------------------------------------------------------------------------
 
@@ -195,40 +243,28 @@ class Receiver:
         """Read, parse and store one received object (a DICOM file with meta); never raises.
 
         ``calling_ae`` names the sending modality (recorded on the device); ``label`` replaces it in the
-        object's origin when the sender is not the modality (a PACS answering a C-GET).
+        object's origin when the sender is not the modality (a PACS answering a C-GET). With a pool,
+        a worker process does all of it (see kerma.net.ingest_pool) and this thread counts the outcome.
         """
         origin = _origin(label or calling_ae, sop_instance_uid, self.scheme)
-        try:
-            ds, raw = read_received(path)
-        except RejectedInput as exc:
-            parsed = Parsed(
-                origin, None, SaveResult(Outcome.REJECTED, sop_instance_uid, reason=f"{origin}: {exc}")
-            )
-            return self._finish(parsed, _head(path), Status.CANNOT_UNDERSTAND)
-        except OSError as exc:  # the temporary file vanished or the disk failed: let the sender retry
-            return self._failed(origin, sop_instance_uid, f"cannot read the received object ({exc})")
+        if self.pool is not None:
+            from kerma.net.ingest_worker import receive_in_worker
 
-        mismatch = _identity_mismatch(ds, sop_class_uid, sop_instance_uid)
-        if mismatch:
-            parsed = Parsed(
-                origin, None, SaveResult(Outcome.REJECTED, sop_instance_uid, reason=f"{origin}: {mismatch}")
-            )
-            return self._finish(parsed, raw, Status.DATASET_MISMATCH)
-
-        parsed = parse_loaded(ds, origin)
-        parsed.sha256 = hashlib.sha256(raw).hexdigest()
+            got = self.pool.call(receive_in_worker, path, calling_ae, sop_class_uid, sop_instance_uid, label)
+            if got is not None:
+                self.stats.count(got.outcome, got.reason, origin)
+                return got
+        prepared = prepare_received(path, origin, sop_class_uid, sop_instance_uid)
+        if prepared.parsed is None:
+            return self._failed(origin, sop_instance_uid, prepared.error or "cannot read the received object")
+        parsed = prepared.parsed
         if parsed.report is not None:
             sender = self.senders.get(calling_ae) if self.senders and calling_ae else None
             apply_sender(parsed.report.device, calling_ae, sender)
-        reject_status = Status.DATASET_MISMATCH
-        if parsed.result is not None and parsed.result.reason and "cannot parse (" in parsed.result.reason:
-            # The parser failed on content it has no rule for (not a missing required attribute).
-            reject_status = Status.CANNOT_UNDERSTAND
-        received = self._finish(parsed, raw, reject_status)
-        if received.status == Status.SUCCESS and self.dose_screen_dir is not None:
-            sop_class = str(ds.get("SOPClassUID", "") or sop_class_uid or "").strip()
-            if sop_class == SECONDARY_CAPTURE:
-                self._keep_dose_screen(path, received.sop_instance_uid or sop_instance_uid or "object")
+        received = self._finish(parsed, prepared.raw, prepared.reject_status)
+        screen = (prepared.sop_class_uid or sop_class_uid or "").strip() == SECONDARY_CAPTURE
+        if received.status == Status.SUCCESS and self.dose_screen_dir is not None and screen:
+            self._keep_dose_screen(path, received.sop_instance_uid or sop_instance_uid or "object")
         return received
 
     def _keep_dose_screen(self, path: Path, uid: str) -> None:
@@ -323,4 +359,14 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-__all__ = ["NodeStats", "Received", "Receiver", "Status", "apply_sender", "read_received"]
+__all__ = [
+    "NodeStats",
+    "Prepared",
+    "Received",
+    "Receiver",
+    "Status",
+    "WriteLock",
+    "apply_sender",
+    "prepare_received",
+    "read_received",
+]

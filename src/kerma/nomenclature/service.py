@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from kerma.analytics.values import refresh as refresh_values
 from kerma.nomenclature.codes import ExamCode, catalogue
 from kerma.nomenclature.rules import Rule, RuleSet, StudyText, active_rules, current_version
 from kerma.nomenclature.suggest import DEFAULT_AUTO_CONFIDENCE, Suggestion, rank
@@ -190,6 +191,7 @@ def map_studies(conn: Connection, ids: Sequence[int], rules: RuleSet | None = No
     }
     counts: dict[str, int] = defaultdict(int)
     memo: dict[StudyText, Rule | None] = {}
+    touched: list[int] = []
     for sid, text in texts.items():
         cur = current.get(sid)
         if cur is not None and cur.mapped_by == "manual":
@@ -197,7 +199,11 @@ def map_studies(conn: Connection, ids: Sequence[int], rules: RuleSet | None = No
             continue
         if text not in memo:
             memo[text] = rules.first_match(text)
-        counts[_set_mapping(conn, sid, memo[text], rules.version, codes, cur)] += 1
+        what = _set_mapping(conn, sid, memo[text], rules.version, codes, cur)
+        counts[what] += 1
+        if what != "same":
+            touched.append(sid)
+    refresh_values(conn, touched)
     return dict(counts)
 
 
@@ -283,6 +289,7 @@ def set_manual(conn: Connection, study_id: int, exam_code: str, actor: str = "cl
         conn.execute(insert(study_exam_codes).values(study_id=study_id, **values))
     else:
         conn.execute(update(study_exam_codes).where(study_exam_codes.c.study_id == study_id).values(**values))
+    refresh_values(conn, [study_id])
 
 
 # -- unmapped names and suggestions --------------------------------------------------------------

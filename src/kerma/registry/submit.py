@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
-from kerma.analytics.quantities import NON_DIAGNOSTIC_CT_EVENTS
+from kerma.analytics.values import NON_DIAGNOSTIC_CT_EVENTS
 from kerma.registry.catalogue import Catalogue
 from kerma.registry.template import COLUMNS
 from kerma.reports.tabular import FORMATS, write_rows

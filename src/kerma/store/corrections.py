@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from kerma.analytics.values import refresh as refresh_values
 from kerma.privacy.audit import record
 from kerma.store.schema.core import characteristic_changes, studies
 from kerma.store.writer import utcnow
@@ -44,6 +45,7 @@ def apply_corrections(engine: Engine, path: Path, actor: str) -> dict[str, Any]:
     changed = 0
     unmatched: list[str] = []
     now = utcnow()
+    touched: set[int] = set()
     with engine.begin() as conn:
         for line, row in enumerate(rows, start=2):
             uid = (row.get("study_instance_uid") or "").strip()
@@ -77,5 +79,8 @@ def apply_corrections(engine: Engine, path: Path, actor: str) -> dict[str, Any]:
                         )
                     )
                     changed += 1
+                    touched.add(t["id"])
+        # patient bands of the DRL statistics follow age and weight
+        refresh_values(conn, touched)
         record(conn, actor, "patients.correct", path.name, {"changed": changed, "unmatched": len(unmatched)})
     return {"rows": len(rows), "changed": changed, "unmatched": unmatched}

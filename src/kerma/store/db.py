@@ -36,8 +36,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` (see :func:`database_url`); SQLite files' folders are created."""
+def _no_driver_transactions(dbapi_conn: Any, _record: Any) -> None:
+    # sqlite3 would open transactions itself (deferred); the "begin" listener below does it instead
+    dbapi_conn.isolation_level = None
+
+
+def _begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, *, immediate_writes: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` (see :func:`database_url`); SQLite files' folders are created.
+
+    ``immediate_writes`` (SQLite): every transaction takes the write lock when it begins, for engines
+    that only write (ingest workers in several processes), so a writer waits for the lock instead of
+    failing with "database is locked" when another process committed after its first read.
+    """
     resolved = _normalise(database_url(url))
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite":
@@ -45,6 +59,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if immediate_writes:
+            event.listen(engine, "connect", _no_driver_transactions)
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(resolved, pool_pre_ping=True, **kwargs)
 

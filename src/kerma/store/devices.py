@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
+from kerma.analytics.values import refresh_device
 from kerma.privacy.audit import record
 from kerma.store.schema.core import device_observer_uids, devices, dose_objects, studies
 from kerma.store.writer import utcnow
@@ -45,6 +46,7 @@ def merge_devices(engine: Engine, keep: int, other: int, actor: str) -> int:
             update(studies).where(studies.c.device_id == other).values(device_id=keep)
         ).rowcount
         conn.execute(update(dose_objects).where(dose_objects.c.device_id == other).values(device_id=keep))
+        refresh_device(conn, other, keep)
         conn.execute(
             update(device_observer_uids)
             .where(device_observer_uids.c.device_id == other)

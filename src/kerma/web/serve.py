@@ -95,6 +95,7 @@ def run_server(
     dicom_required: bool = True,
     grace_s: float = 10.0,
     dose_screen_dir: Path | None = None,
+    ingest_workers: int = 0,
 ) -> int:
     """Serve until SIGTERM/SIGINT; returns the exit code (0 after a clean stop, 1 when start failed).
 
@@ -130,6 +131,7 @@ def run_server(
                 max_associations=max_associations,
                 tls=tls,
                 dose_screen_dir=dose_screen_dir,
+                ingest_workers=ingest_workers,
             )
             node = DicomNode(engine, settings, config, hooks=hooks)
             try:

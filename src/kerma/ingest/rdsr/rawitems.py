@@ -104,6 +104,14 @@ def read_sequence(data: bytes, little: bool, implicit: bool) -> list[RawItem]:
     return items
 
 
+def read_items_until_delimiter(
+    data: bytes, pos: int, little: bool, implicit: bool
+) -> tuple[list[RawItem], int]:
+    """The items of an undefined-length sequence whose value starts at ``pos``, and the offset just past
+    its sequence delimitation item."""
+    return _read_items(data, pos, None, little, implicit)
+
+
 def _read_items(
     data: bytes, pos: int, end: int | None, little: bool, implicit: bool
 ) -> tuple[list[RawItem], int]:
