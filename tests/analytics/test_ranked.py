@@ -187,3 +187,17 @@ def _band_of(code: str, age: float | None) -> str | None:
     if age is None or age >= 18.0:
         return "adult"
     return None
+
+
+def test_period_unit_is_part_of_the_compiled_statement(engine: Engine) -> None:
+    # SQLAlchemy caches compiled SQL by statement shape: 'month' must not reuse what 'all' compiled to
+    _study(engine)
+    _load(engine, [_row("1010", 1, 1.0, month=1), _row("1010", 1, 2.0, month=2)])
+    with engine.connect() as conn:
+        labels = {
+            unit: sorted(
+                {r.period for r in conn.execute(values_query("dlp_mgy_cm", "study", StatsFilter(), unit))}
+            )
+            for unit in ("all", "month", "year")
+        }
+    assert labels == {"all": ["all"], "month": ["2025-01", "2025-02"], "year": ["2025"]}

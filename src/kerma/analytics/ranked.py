@@ -3,7 +3,8 @@
 Within one exam code and room (index ``ix_stat_values_room``) or one exam code and month
 (``ix_stat_values_month``) the values are stored in order. So n, mean, min, max and the sum of squares
 come from one GROUP BY that walks the index in order, and the value of rank k is one positioned read
-(``ORDER BY value LIMIT 2 OFFSET k``) inside the group's index range. The database does the work; Python
+(``ORDER BY value LIMIT 2 OFFSET k``, from the top of the group for ranks above the middle) inside the
+group's index range. The database does the work; Python
 receives a handful of numbers per group and interpolates the percentile exactly as NumPy's default
 ('linear') method and PostgreSQL's percentile_cont do. Both statements are plain SQL, the same on SQLite
 and PostgreSQL.
@@ -89,6 +90,29 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return lerp_percentile(sorted_values[k], hi, len(sorted_values), p)
 
 
+def _percentile_at(conn: Connection, where: ColumnElement[bool], n: int, p: float) -> float:
+    """The percentile from the two values around rank (n - 1) p, read from whichever end is nearer."""
+    k = math.floor((n - 1) * p)
+    if k + 1 >= n:
+        lo, hi = _read(conn, where, descending=True, offset=0, count=1)[0], None
+    elif 2 * k < n:
+        got = _read(conn, where, descending=False, offset=k, count=2)
+        lo, hi = got[0], got[1]
+    else:
+        # ranks above the middle: walk down from the largest value (a quarter of the group for Q3)
+        got = _read(conn, where, descending=True, offset=n - 2 - k, count=2)
+        lo, hi = got[1], got[0]
+    return lerp_percentile(lo, hi, n, p)
+
+
+def _read(
+    conn: Connection, where: ColumnElement[bool], *, descending: bool, offset: int, count: int
+) -> list[float]:
+    order = V.value.desc() if descending else V.value
+    stmt = select(V.value).where(where).order_by(order).limit(count).offset(bindparam("rank_offset"))
+    return [float(r[0]) for r in conn.execute(stmt, {"rank_offset": offset})]
+
+
 def ranked_stats(
     conn: Connection,
     quantity: str,
@@ -127,19 +151,8 @@ def ranked_stats(
         )
         for code, key, n, mean, lo_v, hi_v, ss in conn.execute(agg).all():
             n, mean = int(n), float(mean)
-            in_group = [where, V.exam_code == code, second.is_(None) if key is None else second == key]
-            ranks = (
-                select(V.value)
-                .where(*in_group)
-                .order_by(V.value)
-                .limit(2)
-                .offset(bindparam("rank_offset", type_=None))
-            )
-            values = {}
-            for name, p in pct.items():
-                k = math.floor((n - 1) * p)
-                got = [r[0] for r in conn.execute(ranks, {"rank_offset": k})]
-                values[name] = lerp_percentile(float(got[0]), float(got[1]) if len(got) > 1 else None, n, p)
+            in_group = and_(where, V.exam_code == code, second.is_(None) if key is None else second == key)
+            values = {name: _percentile_at(conn, in_group, n, p) for name, p in pct.items()}
             var = (float(ss) - n * mean * mean) / (n - 1) if n > 1 else None
             group: dict[str, Any] = {"exam_code": code}
             if by == "room":

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 PERIODS = ("month", "quarter", "year", "all")
 
@@ -39,6 +40,11 @@ class period_label(FunctionElement[Any]):
     type = String()
     inherit_cache = True
     name = "period_label"
+    # the unit is part of the statement's cache key: 'month' must not reuse the SQL compiled for 'all'
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own class attribute
+        *FunctionElement._traverse_internals,
+        ("unit", InternalTraversal.dp_string),
+    ]
 
     def __init__(self, column: ColumnElement[Any], unit: str) -> None:
         if unit not in PERIODS:
