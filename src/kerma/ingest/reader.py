@@ -84,14 +84,18 @@ def _read_file(fh: BinaryIO, force: bool) -> Dataset:
         fh.seek(start)
         return pydicom.dcmread(fh, stop_before_pixels=True, force=force)
     at = fh.tell()
-    implicit, little = ds.original_encoding
-    raw = _raw_content(fh, bool(implicit), bool(little))
+    implicit, little = (bool(x) for x in ds.original_encoding)
+    head = fh.read(4)
+    fh.seek(at)
+    if len(head) < 4 or struct.unpack("<HH" if little else ">HH", head) != (0x0040, 0xA730):
+        return ds  # stopped at pixel data (left unread) or at the end
+    raw = _raw_content(fh, implicit, little)
     if raw is None:
         fh.seek(at)
-        rest = read_dataset(fh, bool(implicit), bool(little), stop_when=_at_pixels)
+        rest = read_dataset(fh, implicit, little, stop_when=_at_pixels)
     else:
         ds[CONTENT_SEQUENCE] = raw[0]
-        rest = read_dataset(io.BytesIO(raw[1]), bool(implicit), bool(little), stop_when=_at_pixels)
+        rest = read_dataset(io.BytesIO(raw[1]), implicit, little, stop_when=_at_pixels)
     for tag, elem in rest._dict.items():
         ds[tag] = elem
     return ds
@@ -105,9 +109,6 @@ def _raw_content(fh: BinaryIO, implicit: bool, little: bool) -> tuple[RawDataEle
     """The content sequence at ``fh`` as a raw element, and the bytes after it; None if not there."""
     data = fh.read()
     if len(data) < 12:
-        return None
-    group, element = struct.unpack_from("<HH" if little else ">HH", data)
-    if (group << 16 | element) != CONTENT_SEQUENCE:
         return None
     header = 8 if implicit or data[4:6] not in (b"SQ", b"UN") else 12
     try:

@@ -72,7 +72,8 @@ class NodeConfig:
     network_timeout_s: float = 60.0
     # Secondary Captures (dose screens) are kept whole here for OCR; None keeps only their headers.
     dose_screen_dir: Path | None = None
-    # Processes that read, parse and store received objects (0: in the association's thread).
+    # Processes that read, parse and store received objects (0: in the association's thread). Workers
+    # run the installed ingest hooks (kerma.ingest.hooks.default_hooks), not hooks passed to DicomNode.
     ingest_workers: int = 0
 
 

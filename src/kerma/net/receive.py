@@ -158,7 +158,7 @@ def _origin(calling_ae: str | None, sop_instance_uid: str | None, scheme: str = 
 
 @dataclass(slots=True)
 class Prepared:
-    """A received object read and parsed, ready to store (picklable: it crosses process boundaries)."""
+    """A received object read and parsed, ready to store."""
 
     parsed: Parsed | None
     """None when the file could not be read at all (``error`` says why; the sender must retry)."""
@@ -171,7 +171,7 @@ class Prepared:
 def prepare_received(
     path: Path, origin: str, sop_class_uid: str | None, sop_instance_uid: str | None
 ) -> Prepared:
-    """Read, check and parse a received object; never raises. Runs in a parse worker."""
+    """Read, check and parse a received object; never raises."""
     try:
         ds, raw = read_received(path)
     except RejectedInput as exc:
@@ -248,7 +248,7 @@ class Receiver:
         """
         origin = _origin(label or calling_ae, sop_instance_uid, self.scheme)
         if self.pool is not None:
-            from kerma.net.ingest_worker import receive_in_worker
+            from kerma.net.ingest_worker import receive_in_worker  # it imports this module
 
             got = self.pool.call(receive_in_worker, path, calling_ae, sop_class_uid, sop_instance_uid, label)
             if got is not None:
