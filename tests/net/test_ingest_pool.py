@@ -30,7 +30,7 @@ def test_no_pool_means_the_caller_does_it() -> None:
 @pytest.mark.slow
 def test_workers_are_initialised_and_answer() -> None:
     pool = IngestPool(1, _init, ("ready",))
-    pool.start()
+    assert pool.start()
     try:
         doubled, value, pid = pool.call(_work, 21) or (0, "", 0)
         assert (doubled, value) == (42, "ready") and pid != os.getpid()
@@ -50,3 +50,14 @@ def test_a_dead_worker_hands_the_object_back_and_the_pool_is_replaced() -> None:
         assert pool.call(_work, 2) is None  # given up: the listener receives everything itself
     finally:
         pool.close()
+
+
+def _broken_init(_value: str) -> None:
+    raise RuntimeError("the store is unreachable")
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_start_leave_the_work_to_the_listener() -> None:
+    pool = IngestPool(1, _broken_init, ("x",))
+    assert pool.start(timeout_s=60) is False
+    assert pool.call(_work, 1) is None

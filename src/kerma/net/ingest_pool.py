@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +39,8 @@ def default_workers() -> int:
 
 
 def _ready() -> bool:
+    # long enough that each worker takes one of the start-up calls: all of them are then initialised
+    time.sleep(0.3)
     return True
 
 
@@ -58,12 +61,22 @@ class IngestPool:
         self._closed = self.workers == 0
         self._restarts = 0
 
-    def start(self) -> None:
-        """Start the workers now (they import and connect) rather than while the first sender waits."""
+    def start(self, timeout_s: float = 120.0) -> bool:
+        """Start the workers and wait until they are set up (imports, store connection), so the first
+        sender does not wait for them; False (and no pool: the caller does the work) if they fail."""
         pool = self._get()
-        if pool is not None:
-            for _ in range(self.workers):
-                pool.submit(_ready)
+        if pool is None:
+            return False
+        try:
+            for future in [pool.submit(_ready) for _ in range(self.workers)]:
+                future.result(timeout=timeout_s)
+        except Exception as exc:  # a worker that cannot start (import error, store unreachable)
+            log.error(
+                "ingest workers did not start (%s: %s); receiving in the listener", type(exc).__name__, exc
+            )
+            self.close()
+            return False
+        return True
 
     def _get(self) -> ProcessPoolExecutor | None:
         with self._lock:
