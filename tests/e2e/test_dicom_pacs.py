@@ -97,6 +97,21 @@ def kerma(*args: str) -> dict[str, object]:
     return json.loads(result.stdout.strip().splitlines()[-1]) if "--json" in args else {}
 
 
+def pull_args(p: Pacs) -> list[str]:
+    """`kerma pacs pull orthanc` over the whole span of the test PACS, a month at a time."""
+    return [
+        "pacs",
+        "pull",
+        "orthanc",
+        "--from",
+        p.first_day.isoformat(),
+        "--to",
+        p.last_day.isoformat(),
+        "--window-days",
+        "31",
+    ]
+
+
 def add_node(db: str, p: Pacs, method: str = "get") -> None:
     result = CliRunner().invoke(
         app,
@@ -159,18 +174,17 @@ def test_orthanc_holds_the_batch(pacs: Pacs) -> None:
 
 def test_pull_with_c_get_fetches_only_dose_objects_and_resumes(pacs: Pacs, sqlite_url: str) -> None:
     add_node(sqlite_url, pacs, "get")
-    window = ["--from", pacs.first_day.isoformat(), "--to", pacs.last_day.isoformat(), "--window-days", "31"]
     # first only CT studies, then everything: the second run skips what the first fetched
-    ct = kerma("pacs", "pull", "orthanc", *window, "--modality", "CT", "--json", "--db", sqlite_url)
+    ct = kerma(*pull_args(pacs), "--modality", "CT", "--json", "--db", sqlite_url)
     assert stored(sqlite_url) == expected_objects(pacs, ("CT",))
-    summary = kerma("pacs", "pull", "orthanc", *window, "--json", "--db", sqlite_url)
+    summary = kerma(*pull_args(pacs), "--json", "--db", sqlite_url)
     want = expected_objects(pacs)
     assert stored(sqlite_url) == want
     assert summary["series_skipped"] == ct["series_planned"]
     assert summary["retrieved"] == len(want) - int(ct["retrieved"])  # type: ignore[call-overload]
     assert summary["failed"] == 0 and summary["errors"] == []
     assert len(want) < len(pacs.files)  # images of studies with an RDSR were left in the PACS
-    again = kerma("pacs", "pull", "orthanc", *window, "--json", "--db", sqlite_url)
+    again = kerma(*pull_args(pacs), "--json", "--db", sqlite_url)
     assert again["retrieved"] == 0 and again["series_skipped"] == again["series_planned"]
     engine = open_store(sqlite_url)
     with engine.connect() as conn:
@@ -184,15 +198,7 @@ def test_pull_with_c_get_fetches_only_dose_objects_and_resumes(pacs: Pacs, sqlit
 def test_pull_with_c_move_to_a_listener(pacs: Pacs, sqlite_url: str) -> None:
     add_node(sqlite_url, pacs, "move")
     summary = kerma(
-        "pacs",
-        "pull",
-        "orthanc",
-        "--from",
-        pacs.first_day.isoformat(),
-        "--to",
-        pacs.last_day.isoformat(),
-        "--window-days",
-        "31",
+        *pull_args(pacs),
         "--listen-port",
         str(pacs.move_port),
         "--json",
@@ -216,15 +222,7 @@ def test_interrupted_pull_completes_on_rerun(pacs: Pacs, sqlite_url: str, tmp_pa
         sys.executable,
         "-m",
         "kerma.cli",
-        "pacs",
-        "pull",
-        "orthanc",
-        "--from",
-        pacs.first_day.isoformat(),
-        "--to",
-        pacs.last_day.isoformat(),
-        "--window-days",
-        "31",
+        *pull_args(pacs),
         "--db",
         sqlite_url,
     ]
@@ -238,15 +236,7 @@ def test_interrupted_pull_completes_on_rerun(pacs: Pacs, sqlite_url: str, tmp_pa
     want = expected_objects(pacs)
     assert 0 < len(partial) <= len(want)
     summary = kerma(
-        "pacs",
-        "pull",
-        "orthanc",
-        "--from",
-        pacs.first_day.isoformat(),
-        "--to",
-        pacs.last_day.isoformat(),
-        "--window-days",
-        "31",
+        *pull_args(pacs),
         "--json",
         "--db",
         sqlite_url,

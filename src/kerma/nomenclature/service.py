@@ -173,8 +173,14 @@ def _set_mapping(
     return "changed"
 
 
-def map_studies(conn: Connection, ids: Sequence[int], rules: RuleSet | None = None) -> dict[str, int]:
-    """Apply the active rules to the given studies; manual mappings are left alone."""
+def map_studies(
+    conn: Connection, ids: Sequence[int], rules: RuleSet | None = None
+) -> tuple[dict[str, int], list[int]]:
+    """Apply the active rules to the given studies; manual mappings are left alone.
+
+    Returns the counts per outcome and the ids whose mapping changed. Their statistics rows are not
+    rebuilt here: ingest rebuilds them after all hooks, :func:`apply_rules` after each chunk.
+    """
     rules = rules or active_rules(conn)
     codes = catalogue(conn)
     texts = study_texts(conn, ids)
@@ -203,8 +209,7 @@ def map_studies(conn: Connection, ids: Sequence[int], rules: RuleSet | None = No
         counts[what] += 1
         if what != "same":
             touched.append(sid)
-    refresh_values(conn, touched)
-    return dict(counts)
+    return dict(counts), touched
 
 
 @dataclass(slots=True)
@@ -256,7 +261,8 @@ def apply_rules(
     report.rules_version = rules.version
     for ids in _id_chunks(engine):
         with engine.begin() as conn:
-            counts = map_studies(conn, ids, rules)
+            counts, changed = map_studies(conn, ids, rules)
+            refresh_values(conn, changed)
         report.studies += len(ids)
         report.mapped += counts.get("mapped", 0)
         report.changed += counts.get("changed", 0)

@@ -7,7 +7,7 @@ pages as markup. Colours are the Okabe-Ito palette, readable with colour-vision 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -326,20 +326,11 @@ def histograms(
     return "".join(parts)
 
 
-def box_plot(
-    boxes: Sequence[Any],
-    x_label: str,
-    title: str,
-    reference: float | None = None,
-    reference_label: str = "DRL",
-) -> str:
-    """Horizontal box plots (a row per group: whiskers, quartile box, median, n), optional reference line."""
-    rows = len(boxes)
-    f = Frame(height=40 + rows * 30 + 40, left=190, right=90, top=16, bottom=40)
-    xmax = max([b.high for b in boxes] + ([reference] if reference else [])) * 1.05 or 1.0
+def _value_axis(f: Frame, xmax: float, x_label: str, parts: list[str]) -> Callable[[float], float]:
+    """Vertical grid lines, tick labels and the axis title of a horizontal chart from 0 to ``xmax``;
+    returns the value-to-x mapping."""
     ticks = nice_ticks(0, xmax)
     hi = max(ticks[-1], xmax)
-    parts = [svg_open(f, title)]
 
     def px(v: float) -> float:
         return f.left + v / hi * f.w
@@ -351,6 +342,22 @@ def box_plot(
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{f.top}" y2="{f.top + f.h}" stroke="{GRID}"/>')
         parts.append(t(x, f.top + f.h + 15, text, 11, "middle", MUTED))
     parts.append(t(f.left + f.w / 2, f.height - 8, x_label, 12, "middle", MUTED))
+    return px
+
+
+def box_plot(
+    boxes: Sequence[Any],
+    x_label: str,
+    title: str,
+    reference: float | None = None,
+    reference_label: str = "DRL",
+) -> str:
+    """Horizontal box plots (a row per group: whiskers, quartile box, median, n), optional reference line."""
+    rows = len(boxes)
+    f = Frame(height=40 + rows * 30 + 40, left=190, right=90, top=16, bottom=40)
+    xmax = max([b.high for b in boxes] + ([reference] if reference else [])) * 1.05 or 1.0
+    parts = [svg_open(f, title)]
+    px = _value_axis(f, xmax, x_label, parts)
     for i, b in enumerate(boxes):
         name, n = b.name, b.n
         low, q1, med, q3, high = (getattr(b, k) for k in ("low", "q1", "median", "q3", "high"))
@@ -386,20 +393,8 @@ def bars_vs_reference(items: Sequence[tuple[str, float, float | None, int]], x_l
     """Horizontal bars (median per exam) with each exam's reference level (DRL) marked; red when above."""
     f = Frame(height=40 + len(items) * 28 + 44, left=230, right=120)
     xmax = max([m for _, m, _, _ in items] + [r for _, _, r, _ in items if r]) * 1.08 or 1.0
-    ticks = nice_ticks(0, xmax)
-    hi = max(ticks[-1], xmax)
     parts = [svg_open(f, title)]
-
-    def px(v: float) -> float:
-        return f.left + v / hi * f.w
-
-    for v, text in zip(ticks, labels(ticks), strict=True):
-        if v > hi:
-            continue
-        x = px(v)
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{f.top}" y2="{f.top + f.h}" stroke="{GRID}"/>')
-        parts.append(t(x, f.top + f.h + 15, text, 11, "middle", MUTED))
-    parts.append(t(f.left + f.w / 2, f.height - 8, x_label, 12, "middle", MUTED))
+    px = _value_axis(f, xmax, x_label, parts)
     for i, (name, median, ref, n) in enumerate(items):
         cy = f.top + 14 + i * 28
         over = ref is not None and median > ref
