@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kerma.alerts.channels import DeliveryError, Message, make_channel
 from kerma.alerts.config import AlertsConfig, alerts_config
@@ -25,6 +24,7 @@ from kerma.alerts.routing import get_recipient, list_recipients
 from kerma.alerts.summary import build_summary, period_for
 from kerma.config import Settings
 from kerma.privacy.audit import record
+from kerma.store.dml import insert_ignoring_conflicts
 from kerma.store.schema.alerts import alert_outbox, alert_recipients, alert_reports
 from kerma.store.writer import utcnow
 
@@ -121,10 +121,9 @@ def schedule_report(
         if exists is not None:
             return None
         content = build_summary(conn, start, end)
-        ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(alert_reports)
         row = conn.execute(
-            ins.values(period_start=start, period_end=end, content=content, created_at=now)
-            .on_conflict_do_nothing()
+            insert_ignoring_conflicts(alert_reports)
+            .values(period_start=start, period_end=end, content=content, created_at=now)
             .returning(alert_reports.c.id)
         ).first()
         if row is None:

@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kerma.alerts import drl_lookup, rulestore
 from kerma.alerts.compiled import CompiledRule, StudyContext, current_rules
@@ -27,6 +26,7 @@ from kerma.alerts.quantities import EVENT_COLUMNS_NEEDED, STUDY_COLUMNS, Scope, 
 from kerma.alerts.routing import AlertTarget, enqueue
 from kerma.alerts.rules import Kind
 from kerma.alerts.values import is_localizer, study_value, value_expr
+from kerma.store.dml import insert_ignoring_conflicts
 from kerma.store.schema.alerts import alert_changes, alert_not_applicable, alerts
 from kerma.store.schema.core import devices, events, studies
 from kerma.store.writer import utcnow
@@ -547,12 +547,8 @@ def evaluate_rule(conn: Connection, cr: CompiledRule, ctx: StudyContext) -> list
 
 # -- writing the outcome ---------------------------------------------------------------------------
 
-
-@lru_cache(maxsize=4)
-def _insert_alert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once (values come as parameters)."""
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return ins(alerts).on_conflict_do_nothing().returning(alerts.c.id)
+# A new alert, unless the rule already raised one for the same scope key (values come as parameters).
+_INSERT_ALERT = insert_ignoring_conflicts(alerts).returning(alerts.c.id)
 
 
 _na_lock = threading.Lock()
@@ -572,15 +568,14 @@ def _record_not_applicable(conn: Connection, na: NotApplicable, ctx: StudyContex
     with _na_lock:
         if key in _na_seen:
             return False
-    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(alert_not_applicable)
     conn.execute(
-        ins.values(
+        insert_ignoring_conflicts(alert_not_applicable).values(
             rule_id=na.rule.id,
             exam_code=na.exam_code,
             reason=na.reason,
             first_study_id=ctx.id,
             first_seen_at=now,
-        ).on_conflict_do_nothing()
+        )
     )
     # Remembered for the process: later studies with this exam code cost no write.
     with _na_lock:
@@ -617,7 +612,7 @@ def _write_hit(conn: Connection, hit: Hit, ctx: StudyContext, now: datetime) -> 
         "updated_at": now,
         "updated_by": "kerma",
     }
-    row = conn.execute(_insert_alert(conn.dialect.name), values).first()
+    row = conn.execute(_INSERT_ALERT, values).first()
     if row is None:
         return None
     alert_id = int(row[0])

@@ -30,7 +30,7 @@ from kerma.net.ingest_pool import IngestPool
 from kerma.net.ingest_worker import init_worker
 from kerma.net.mpps_service import MppsService
 from kerma.net.receive import NodeStats, Receiver, Status
-from kerma.net.sockets import no_delay
+from kerma.net.sockets import no_delay, quick_ack
 
 log = logging.getLogger("kerma.net")
 
@@ -161,6 +161,7 @@ class DicomNode:
     def _handlers(self) -> list[Any]:
         return [
             (evt.EVT_CONN_OPEN, no_delay),
+            (evt.EVT_PDU_SENT, quick_ack),
             (evt.EVT_C_ECHO, lambda _e: 0x0000),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_N_CREATE, self._on_n_create),

@@ -13,11 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kerma.domain.model import DoseReport, DoseSource, IrradiationEvent
 from kerma.domain.totals import ObjectSummary, Totals, combine, summarise
 from kerma.privacy.pseudonym import PhantomMatcher, Pseudonymiser
+from kerma.store.dml import insert_ignoring_conflicts
 from kerma.store.schema.core import (
     accumulated_doses,
     administrations,
@@ -81,11 +81,6 @@ def device_match_key(fields: tuple[str, ...], values: dict[str, str | None]) -> 
     return f"unknown|manufacturer={parts[0]}|model={parts[1]}"
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return ins(table)
-
-
 class StoreWriter:
     """Writes parsed reports; holds the pseudonymiser and the room-matching rule."""
 
@@ -137,9 +132,9 @@ class StoreWriter:
             ).inserted_primary_key[0]
         if d.device_observer_uid:
             conn.execute(
-                _insert(conn, device_observer_uids)
-                .values(uid=d.device_observer_uid, device_id=device_id)
-                .on_conflict_do_nothing()
+                insert_ignoring_conflicts(device_observer_uids).values(
+                    uid=d.device_observer_uid, device_id=device_id
+                )
             )
         return int(device_id)
 
@@ -298,7 +293,7 @@ class StoreWriter:
                     study_id=study_id, dose_object_id=object_id, source=report.source.value, counted=False
                 )
                 rows.append(row)
-            result = conn.execute(_insert(conn, events).on_conflict_do_nothing(), rows)
+            result = conn.execute(insert_ignoring_conflicts(events), rows)
             added = max(result.rowcount, 0)
         if report.accumulated:
             conn.execute(
@@ -307,7 +302,7 @@ class StoreWriter:
             )
         if report.administrations:
             conn.execute(
-                _insert(conn, administrations).on_conflict_do_nothing(),
+                insert_ignoring_conflicts(administrations),
                 [
                     dict(
                         dataclasses.asdict(a),
