@@ -13,6 +13,7 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, 
 
 from kerma.domain.model import RejectedInput
 from kerma.ingest.dispatch import parse_dataset
+from kerma.ingest.rdsr.rawitems import RawItem, read_sequence
 from kerma.ingest.reader import CONTENT_SEQUENCE, read_header
 from kerma.simulate import simulate
 from tests.conftest import corpus_path
@@ -87,3 +88,22 @@ def test_truncated_content_tree_is_rejected_with_the_reason(rdsr: Dataset, tmp_p
         read_header(cut)
     with pytest.raises(RejectedInput):
         read_header(BytesIO(data[: len(data) // 2]))
+
+
+@pytest.mark.parametrize("syntax", [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+def test_the_tree_decoded_while_reading_is_not_decoded_again(
+    rdsr: Dataset, syntax: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(rdsr, syntax, tmp_path / "sr.dcm")
+    ours = read_header(path)
+    content = ours._dict[CONTENT_SEQUENCE].value  # type: ignore[attr-defined]
+    decoded: list[int] = []
+
+    def counting(data: bytes, little: bool, implicit: bool) -> list[RawItem]:
+        decoded.append(len(data))
+        return read_sequence(data, little, implicit)
+
+    monkeypatch.setattr("kerma.ingest.rdsr.tree.read_sequence", counting)
+    report = parse_dataset(ours)
+    assert len(content) not in decoded  # the reader's items were used
+    assert repr(report) == repr(parse_dataset(pydicom.dcmread(path)))

@@ -19,7 +19,7 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from kerma.domain.model import RejectedInput
 from kerma.ingest.rdsr.rawitems import UNDEFINED as UNDEFINED_LENGTH
-from kerma.ingest.rdsr.rawitems import read_items_until_delimiter
+from kerma.ingest.rdsr.rawitems import read_items_until_delimiter, remember_items
 
 CONTENT_SEQUENCE = 0x0040A730
 _PIXEL_DATA = frozenset({0x7FE00010, 0x7FE00009, 0x7FE00008})
@@ -89,13 +89,12 @@ def _read_file(fh: BinaryIO, force: bool) -> Dataset:
     fh.seek(at)
     if len(head) < 4 or struct.unpack("<HH" if little else ">HH", head) != (0x0040, 0xA730):
         return ds  # stopped at pixel data (left unread) or at the end
-    raw = _raw_content(fh, implicit, little)
-    if raw is None:
+    after = _raw_content(ds, fh, implicit, little)
+    if after is None:
         fh.seek(at)
         rest = read_dataset(fh, implicit, little, stop_when=_at_pixels)
     else:
-        ds[CONTENT_SEQUENCE] = raw[0]
-        rest = read_dataset(io.BytesIO(raw[1]), implicit, little, stop_when=_at_pixels)
+        rest = read_dataset(io.BytesIO(after), implicit, little, stop_when=_at_pixels)
     for tag, elem in rest._dict.items():
         ds[tag] = elem
     return ds
@@ -105,21 +104,24 @@ def _at_pixels(tag: BaseTag, _vr: str | None, _length: int) -> bool:
     return tag in _PIXEL_DATA
 
 
-def _raw_content(fh: BinaryIO, implicit: bool, little: bool) -> tuple[RawDataElement, bytes] | None:
-    """The content sequence at ``fh`` as a raw element, and the bytes after it; None if not there."""
+def _raw_content(ds: Dataset, fh: BinaryIO, implicit: bool, little: bool) -> bytes | None:
+    """Put the content sequence at ``fh`` into ``ds`` as a raw element and return the bytes after it;
+    None (``ds`` unchanged) when the raw reader cannot read it."""
     data = fh.read()
     if len(data) < 12:
         return None
     header = 8 if implicit or data[4:6] not in (b"SQ", b"UN") else 12
     try:
-        _items, end = read_items_until_delimiter(data, header, little, implicit)
+        items, end = read_items_until_delimiter(data, header, little, implicit)
     except (ValueError, struct.error):
         return None  # let pydicom read (and judge) what the raw reader cannot
     value = data[header : end - 8]  # without the sequence delimitation item
-    elem = RawDataElement(
+    ds[CONTENT_SEQUENCE] = RawDataElement(
         BaseTag(CONTENT_SEQUENCE), None if implicit else "SQ", len(value), value, header, implicit, little
     )
-    return elem, data[end:]
+    # The items were decoded to find where the tree ends: the tree reader takes them as they are.
+    remember_items(ds, value, items)
+    return data[end:]
 
 
 def sop_identity(ds: Dataset) -> tuple[str, str]:

@@ -98,6 +98,21 @@ class RawItem:
         self.little = little
 
 
+_DECODED_ATTRIBUTE = "_kerma_decoded_items"
+
+
+def remember_items(owner: object, value: bytes, items: list[RawItem]) -> None:
+    """Keep on ``owner`` (a pydicom Dataset) the items already decoded from ``value``, a sequence value
+    it holds raw, so that reading its tree does not decode the same bytes a second time."""
+    setattr(owner, _DECODED_ATTRIBUTE, (value, items))
+
+
+def remembered_items(owner: object, value: bytes) -> list[RawItem] | None:
+    """The items kept by :func:`remember_items` for this very ``value`` object, else None."""
+    kept = getattr(owner, _DECODED_ATTRIBUTE, None)
+    return kept[1] if kept is not None and kept[0] is value else None
+
+
 def read_sequence(data: bytes, little: bool, implicit: bool) -> list[RawItem]:
     """The items of an encoded sequence value (the bytes after the sequence's length field)."""
     items, _ = _read_items(data, 0, len(data), little, implicit)

@@ -28,7 +28,7 @@ from kerma.domain.model import RejectedInput
 from kerma.domain.units import Quantity, UnitError, factor, normalise_unit
 from kerma.ingest.common import combine_da_tm, parse_dt
 from kerma.ingest.rdsr.codes import Codes, Concept
-from kerma.ingest.rdsr.rawitems import RawItem, RawSequence, read_sequence
+from kerma.ingest.rdsr.rawitems import RawItem, RawSequence, read_sequence, remembered_items
 
 # Tags of the SR content item attributes (PS3.3 C.17.3), read by number to skip keyword look-ups.
 CONTENT_SEQUENCE = 0x0040A730
@@ -176,6 +176,9 @@ def items_of(item: Item, tag: int) -> Sequence[Item]:
     if elem is None:
         return ()
     if isinstance(elem, RawDataElement) and isinstance(elem.value, bytes):
+        decoded = remembered_items(item, elem.value)
+        if decoded is not None:
+            return decoded
         try:
             return read_sequence(elem.value, elem.is_little_endian, elem.is_implicit_VR or elem.VR == "UN")
         except ValueError:
