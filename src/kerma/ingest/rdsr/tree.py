@@ -270,6 +270,11 @@ def read_code(item: Item, reader: Reader) -> Code | None:
     return Code(concept[0], concept[1], decoded_text(item, CODE_MEANING, reader))
 
 
+# Concept of a concept name code sequence, by its encoded bytes and encoding (see Node._read_concept).
+_CONCEPTS: dict[tuple[bytes, bool, bool], Concept | None] = {}
+_CONCEPTS_KEPT = 4096
+
+
 class Node:
     """One SR content item: its concept and value type, its children on demand, values on demand."""
 
@@ -280,10 +285,30 @@ class Node:
         self.reader = reader
         self.parent = parent
         self._children: list[Node] | None = None
-        names = items_of(item, CONCEPT_NAME_CODE_SEQUENCE)
-        self._name: Item | None = names[0] if names else None
-        self.concept: Concept | None = code_concept(self._name) if self._name is not None else None
+        self._name: Item | None = None
+        self.concept: Concept | None = self._read_concept()
         self.value_type = self._read_value_type()
+
+    def _read_concept(self) -> Concept | None:
+        names = value_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
+        if not isinstance(names, RawSequence):
+            return self._decode_concept()
+        # A report names the same few dozen concepts thousands of times: decode each encoding once.
+        key = (names.data[names.start : names.end], names.little, names.implicit)
+        try:
+            return _CONCEPTS[key]
+        except KeyError:
+            pass
+        concept = self._decode_concept()
+        if len(_CONCEPTS) >= _CONCEPTS_KEPT:
+            _CONCEPTS.clear()
+        _CONCEPTS[key] = concept
+        return concept
+
+    def _decode_concept(self) -> Concept | None:
+        names = items_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
+        self._name = names[0] if names else None
+        return code_concept(self._name) if self._name is not None else None
 
     def _read_value_type(self) -> str:
         vt = (raw_text(self.item, VALUE_TYPE) or "").upper()
@@ -347,6 +372,9 @@ class Node:
     @property
     def meaning(self) -> str | None:
         """The concept name's code meaning."""
+        if self._name is None:
+            names = items_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
+            self._name = names[0] if names else None
         return decoded_text(self._name, CODE_MEANING, self.reader) if self._name is not None else None
 
     def label(self) -> str:
