@@ -28,7 +28,7 @@ from kerma.net.contexts import (
     VERIFICATION,
     transfer_syntaxes,
 )
-from kerma.net.sockets import no_delay, quick_ack
+from kerma.net.sockets import no_delay
 
 log = logging.getLogger("kerma.net.qr")
 
@@ -202,7 +202,9 @@ class PacsClient:
         ae.add_requested_context(STUDY_ROOT_FIND)
         ae.add_requested_context(STUDY_ROOT_MOVE)
         roles: list[Any] = []
-        handlers: list[Any] = [(evt.EVT_CONN_OPEN, no_delay), (evt.EVT_PDU_SENT, quick_ack)]
+        # No quick_ack here (see kerma.net.sockets): answers that arrive sooner widen a race in
+        # pynetdicom's requestor, whose reactor can take a C-FIND response meant for send_c_find.
+        handlers: list[Any] = [(evt.EVT_CONN_OPEN, no_delay)]
         if self.on_store is not None:
             _config.STORE_RECV_CHUNKED_DATASET = True
             ae.add_requested_context(STUDY_ROOT_GET)
