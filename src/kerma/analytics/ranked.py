@@ -9,9 +9,9 @@ receives a handful of numbers per group and interpolates the percentile exactly 
 ('linear') method and PostgreSQL's percentile_cont do. Both statements are plain SQL, the same on SQLite
 and PostgreSQL.
 
-Patient bands are group conditions, one per (exam code, band): a study takes the first band of its exam
-code it falls in (as the CASE of kerma.analytics.bands does), and studies outside every band of their
-code are left out.
+Patient bands are group conditions, one per (exam code, band), on the label the CASE of
+kerma.analytics.bands gives (the first band of its exam code a value falls in); values outside every
+band of their code are left out.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, not_, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from kerma.analytics.bands import Band
+from kerma.analytics.bands import Band, band_case
 from kerma.analytics.quantities import StatsFilter, V, conditions
 from kerma.analytics.sqlfuncs import month_label
 from kerma.analytics.stats import STANDARD_PERCENTILES, GroupStats
@@ -56,18 +56,15 @@ def _codes(conn: Connection, quantity: str, per: str, only: Sequence[str]) -> li
 
 
 def _plans(bands_by_code: Mapping[str, Sequence[Band]], codes: Sequence[str]) -> list[_Plan]:
-    age, weight = V.patient_age_years, V.patient_weight_kg
     plans: list[_Plan] = []
     plain = [c for c in codes if not bands_by_code.get(c)]
     if plain:
         plans.append(_Plan("all", [V.exam_code.in_(plain)]))
     for code in codes:
-        earlier: list[ColumnElement[bool]] = []
-        for band in bands_by_code.get(code, ()):
-            cond = band.condition(age, weight)
-            # the first matching band wins, as in the CASE expression the window statistics use
-            plans.append(_Plan(band.label, [V.exam_code == code, cond, *[not_(c) for c in earlier]]))
-            earlier.append(cond)
+        bands = bands_by_code.get(code, ())
+        # the band label the window statistics give each value: the first band it falls in
+        label = band_case({code: bands}, V.exam_code, V.patient_age_years, V.patient_weight_kg)
+        plans.extend(_Plan(band.label, [V.exam_code == code, label == band.label]) for band in bands)
     return plans
 
 

@@ -139,6 +139,10 @@ def compliance(
     return out
 
 
+# Groupings a sorted index of stat_values serves: (period, by room) -> the index's second column.
+_RANKED = {("all", True): "room", ("month", False): "month"}
+
+
 def _groups(
     conn: Connection,
     quantity: str,
@@ -150,10 +154,9 @@ def _groups(
     percentiles: dict[str, float] | None = None,
 ) -> list[GroupStats]:
     """Group statistics: from the sorted indexes where one fits the grouping, else by window functions."""
-    if period == "all" and by_room:
-        return ranked_stats(conn, quantity, per, f, by="room", bands=bands, percentiles=percentiles)
-    if period == "month" and not by_room:
-        return ranked_stats(conn, quantity, per, f, by="month", bands=bands, percentiles=percentiles)
+    by = _RANKED.get((period, by_room))
+    if by is not None:
+        return ranked_stats(conn, quantity, per, f, by=by, bands=bands, percentiles=percentiles)
     keys = ["exam_code", "device_id", "period", "band"] if by_room else ["exam_code", "period", "band"]
     stmt = group_stats(
         values_query(quantity, per, f, period, _band_column(bands)), keys, percentiles=percentiles

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, case, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
+# type-7 (linear) quantile of sorted values, the statistics' own percentile definition
+from kerma.analytics.ranked import percentile as quantile
 from kerma.store.schema.core import devices, ingest_log, studies
 from kerma.web.data.studies import StudyFilter
 from kerma.web.fmt import MAIN_QUANTITY
@@ -72,16 +74,6 @@ def heatmap(engine: Engine, f: StudyFilter) -> list[list[int]]:
 def chart_quantity(f: StudyFilter) -> str:
     """The quantity a chart of ``f`` shows: the chosen one, else the modality's usual one, else DLP."""
     return f.dose_column() or (MAIN_QUANTITY.get(f.modality[0]) if f.modality else None) or "total_dlp_mgy_cm"
-
-
-def quantile(sorted_values: Sequence[float], p: float) -> float:
-    """Linear-interpolated quantile (the usual 'type 7') of already sorted values."""
-    if not sorted_values:
-        raise ValueError("no values")
-    k = (len(sorted_values) - 1) * p
-    lo = math.floor(k)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +344,7 @@ def size_sample(
 
 
 # -- PostgreSQL: the same statistics as ordered-set aggregates in the database -------------------------
-# percentile_cont interpolates linearly between ranks, the same 'type 7' quantile as quantile() above,
+# percentile_cont interpolates linearly between ranks, the same 'type 7' quantile as quantile(),
 # so both databases give the same numbers; PostgreSQL just does it without shipping every value.
 
 
