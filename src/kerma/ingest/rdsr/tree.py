@@ -306,9 +306,15 @@ class Node:
         return concept
 
     def _decode_concept(self) -> Concept | None:
-        names = items_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
-        self._name = names[0] if names else None
-        return code_concept(self._name) if self._name is not None else None
+        name = self._name_item()
+        return code_concept(name) if name is not None else None
+
+    def _name_item(self) -> Item | None:
+        """The concept name code item, decoded on first use."""
+        if self._name is None:
+            names = items_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
+            self._name = names[0] if names else None
+        return self._name
 
     def _read_value_type(self) -> str:
         vt = (raw_text(self.item, VALUE_TYPE) or "").upper()
@@ -372,10 +378,8 @@ class Node:
     @property
     def meaning(self) -> str | None:
         """The concept name's code meaning."""
-        if self._name is None:
-            names = items_of(self.item, CONCEPT_NAME_CODE_SEQUENCE)
-            self._name = names[0] if names else None
-        return decoded_text(self._name, CODE_MEANING, self.reader) if self._name is not None else None
+        name = self._name_item()
+        return decoded_text(name, CODE_MEANING, self.reader) if name is not None else None
 
     def label(self) -> str:
         """A readable name for messages: meaning and code."""
